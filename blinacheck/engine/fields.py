@@ -1,0 +1,197 @@
+"""The fields every rule subject has in CEL: names, types and meanings.
+
+One table serves three ends: rule expressions are checked against it when a rule set loads (a
+reference to ``intrathecal.cycle_dya`` is an error), docs/rules.md is generated from it, and a
+test holds the timeline to it (every emitted field is declared, every declared field is emitted
+by some plan). Types: ``int``, ``double``, ``string``, ``bool``, ``list<T>``, or the name of
+another object in this table. ``?`` marks a field that may be absent: test it with ``has()``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class FieldSpec(NamedTuple):
+    type: str
+    optional: bool
+    doc: str
+
+
+def _f(type_: str, doc: str) -> FieldSpec:
+    optional = type_.endswith("?")
+    return FieldSpec(type_.rstrip("?"), optional, doc)
+
+
+_PLACED = {
+    "index": _f("int", "position in its list in the plan file (0-based)"),
+    "cycle_day": _f("int", "cycle day (Day 1 = infusion start; Day -1 the day before; no Day 0)"),
+    "date": _f("string?", "calendar date, ISO YYYY-MM-DD, when the cycle's start is known"),
+    "given_as": _f("string", "'day' or 'date': how the plan file placed the item"),
+}
+_MG_DOSE = {
+    "dose": _f("string?", "the dose as written, e.g. '15 mg'"),
+    "dose_unit": _f("string?", "'mg' or 'mg/m2'"),
+    "per_m2": _f("bool?", "true when the dose is written per m²"),
+    "dose_mg": _f("double?", "absolute dose in mg (per-m² doses × BSA, when BSA is known)"),
+    "dose_mg_per_m2": _f("double?", "dose per m² (absolute doses ÷ BSA, when BSA is known)"),
+}
+
+OBJECTS: dict[str, dict[str, FieldSpec]] = {
+    "plan": {
+        "blinacheck": _f("int", "format version of the plan file (1)"),
+        "title": _f("string?", "title of the plan"),
+        "indication": _f(
+            "string", "'relapsed-refractory', 'mrd-positive' or 'consolidation'"
+        ),
+        "cycle_count": _f("int", "number of cycles in the plan"),
+        "max_cycle_number": _f("int", "highest cycle number in the plan"),
+        "cycles": _f("list<cycle>", "every cycle, in course order"),
+        "vaccinations": _f("list<vaccination>", "the plan's vaccinations"),
+        "has_patient": _f("bool", "false for a protocol template without patient data"),
+        "intrathecal_count": _f("int", "IT chemotherapy entries across all cycles"),
+        "first_day1_date": _f("string?", "date of the first cycle's Day 1, when known"),
+        "last_infusion_date": _f("string?", "date of the last infusion day of the last cycle"),
+    },
+    "patient": {
+        "age_years": _f("double?", "age in years (0.5 = six months)"),
+        "weight_kg": _f("double?", "weight used for dosing, kg"),
+        "height_cm": _f("double?", "height, cm"),
+        "bsa_m2": _f("double?", "body surface area: as given, else Mosteller from height and weight"),
+        "bsa_source": _f("string?", "'given' or 'mosteller'"),
+        "bsa_mosteller_m2": _f("double?", "Mosteller BSA from height and weight, when both known"),
+        "weighed_on": _f("string?", "date of the weight, ISO"),
+        "weight_days_before_start": _f(
+            "int?", "days from the weight to the first cycle's Day 1 (positive: weighed before)"
+        ),
+        "bone_marrow_blasts_pct": _f("double?", "bone-marrow blasts, %"),
+        "cd4_per_uL": _f("double?", "CD4+ T cells per µL"),
+        "albumin_g_L": _f("double?", "serum albumin, g/L"),
+        "prior_neurotoxicity": _f("bool?", "neurologic toxicity before this plan"),
+        "seizure_history": _f("bool?", "history of seizures"),
+        "cns_status": _f("string?", "'CNS1', 'CNS2' or 'CNS3'"),
+        "down_syndrome": _f("bool?", "Down syndrome"),
+        "mutations": _f("list<string>", "mutations, upper case (empty when none given)"),
+    },
+    "cycle": {
+        "number": _f("int", "cycle number within the course (the plan's 'cycle:' key)"),
+        "index": _f("int", "position in the plan (0-based)"),
+        "start": _f("string?", "date of Day 1: given, or placed by the previous cycle's length"),
+        "start_given": _f("bool", "true when the plan gives this cycle's start date"),
+        "length_days": _f("int?", "cycle length including free days, as given"),
+        "infusion_days": _f("int", "number of days with infusion"),
+        "first_infusion_day": _f("int", "always 1"),
+        "last_infusion_day": _f("int", "last cycle day with infusion"),
+        "last_infusion_date": _f("string?", "date of the last infusion day"),
+        "steps": _f("list<infusion_step>", "the infusion steps, as in the plan"),
+        "days": _f("list<day>", "every day from Day 1 to the last infusion day"),
+        "gap_days": _f("list<int>", "days without infusion between Day 1 and the last infusion day"),
+        "unexplained_gap_days": _f(
+            "list<int>", "gap days that no interruption of the cycle accounts for"
+        ),
+        "hospital_days": _f("list<int>", "cycle days in hospital"),
+        "bags": _f("list<bag>", "infusion bags"),
+        "premedication": _f("list<premedication>", "premedication doses"),
+        "intrathecal": _f("list<intrathecal>", "IT chemotherapy doses"),
+        "interruptions": _f("list<interruption>", "interruptions of the infusion"),
+        "adverse_events": _f("list<adverse_event>", "adverse events"),
+    },
+    "infusion_step": {
+        "index": _f("int", "position in the cycle's infusion list (0-based)"),
+        "from_day": _f("int", "first day of the step"),
+        "to_day": _f("int", "last day of the step (inclusive)"),
+        "days": _f("int", "number of days in the step"),
+        "from_date": _f("string?", "date of from_day, when the cycle's start is known"),
+        "to_date": _f("string?", "date of to_day, when the cycle's start is known"),
+        "dose": _f("string", "the dose as written, e.g. '9 mcg/day'"),
+        "dose_unit": _f("string", "'mcg/day' or 'mcg/m2/day'"),
+        "written_unit": _f("string", "the microgram spelling used: 'mcg', 'microgram(s)', 'µg', 'ug'"),
+        "per_m2": _f("bool", "true when the dose is written per m²"),
+        "mcg_per_day": _f("double?", "absolute dose (per-m² doses × BSA, when BSA is known)"),
+        "mcg_per_m2_per_day": _f("double?", "the per-m² dose, when written so"),
+    },
+    "day": {
+        "day": _f("int", "cycle day"),
+        "date": _f("string?", "date, when the cycle's start is known"),
+        "infusion": _f("bool", "true when an infusion step covers the day"),
+        "hospital": _f("bool", "true when the day is a hospital day"),
+        "step": _f("int?", "index of the step covering the day"),
+        "mcg_per_day": _f("double?", "absolute dose that day, when known"),
+        "mcg_per_m2_per_day": _f("double?", "per-m² dose that day, when written so"),
+    },
+    "bag": {
+        "index": _f("int", "position in the cycle's bag list"),
+        "from_day": _f("int", "first day of bags of this duration"),
+        "to_day": _f("int", "last day"),
+        "hours": _f("double", "duration of each bag, hours"),
+    },
+    "premedication": {
+        **_PLACED,
+        "drug": _f("string", "drug name, lower case"),
+        **_MG_DOSE,
+        "minutes_before": _f("double?", "minutes before the infusion start or restart"),
+    },
+    "intrathecal": {
+        **_PLACED,
+        "drugs": _f("list<string>", "drugs, lower case"),
+        **_MG_DOSE,
+    },
+    "interruption": {
+        **_PLACED,
+        "hours": _f("double", "length of the interruption, hours"),
+        "days": _f("double", "length in days (hours / 24)"),
+        "reason": _f("string?", "reason, as written"),
+    },
+    "adverse_event": {
+        **_PLACED,
+        "type": _f("string", "'crs', 'neurologic' or 'seizure'"),
+        "grade": _f("int", "grade 1-4"),
+        "dose_at_event_mcg_per_day": _f("double?", "absolute dose on the day of the event"),
+        "dose_at_event_mcg_per_m2_per_day": _f("double?", "per-m² dose on the day of the event"),
+        "infusion_continues": _f("bool", "true when infusion days follow the event day"),
+    },
+    "vaccination": {
+        "date": _f("string", "date, ISO"),
+        "vaccine": _f("string", "vaccine, as written"),
+        "live": _f("bool", "true for a live vaccine"),
+        "days_from_first_day1": _f(
+            "int?", "days from the first cycle's Day 1 (negative: before it)"
+        ),
+        "days_after_last_infusion": _f(
+            "int?", "days after the last infusion day of the plan (negative: before it)"
+        ),
+    },
+    "cycle_gap": {
+        "before_number": _f("int", "number of the earlier cycle"),
+        "after_number": _f("int", "number of the later cycle"),
+        "before": _f("cycle", "the earlier cycle"),
+        "after": _f("cycle", "the later cycle"),
+        "free_days": _f(
+            "int?", "treatment-free days strictly between the last infusion day and the next Day 1"
+        ),
+        "free_days_from": _f("string?", "'dates' or 'length_days': what free_days was computed from"),
+    },
+}
+
+# The subject kinds a rule can iterate over (for_each) and the object type each binds.
+SUBJECT_TYPES = {
+    "plan": "plan",
+    "cycle": "cycle",
+    "infusion_step": "infusion_step",
+    "intrathecal": "intrathecal",
+    "premedication": "premedication",
+    "interruption": "interruption",
+    "adverse_event": "adverse_event",
+    "vaccination": "vaccination",
+    "cycle_gap": "cycle_gap",
+}
+IN_CYCLE = {"cycle", "infusion_step", "intrathecal", "premedication", "interruption", "adverse_event", "cycle_gap"}
+
+
+def variables_for(subject: str) -> dict[str, str]:
+    """The CEL variables bound for a rule over ``subject``, with their types."""
+    variables = {"plan": "plan", "patient": "patient", "params": "params"}
+    if subject in IN_CYCLE:
+        variables["cycle"] = "cycle"
+    variables[subject] = SUBJECT_TYPES[subject]
+    return variables

@@ -1,0 +1,337 @@
+"""Rule files, format version 1: load, validate completely, compile CEL once.
+
+A rule set is fully checked before any plan is read: unknown keys, bad severities, CEL syntax
+errors and references to fields that no subject has all end in :class:`RuleSetError`, each
+problem located as ``rules-file:line:col``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from ..findings import Evidence, Severity
+from ..source import Document, Path, SourceError, load_bytes
+from ..validation import describe_error
+from . import cel_ast, celenv
+from .fields import SUBJECT_TYPES, variables_for
+
+SeverityName = Literal["error", "warning", "info"]
+RULE_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class EvidenceModel(_Model):
+    source: Annotated[str, Field(min_length=3)]
+    note: str | None = None
+    url: str | None = None
+    unconfirmed: bool = False
+
+
+class SeverityCase(_Model):
+    when: str
+    severity: SeverityName
+
+
+class SeveritySpec(_Model):
+    default: SeverityName
+    cases: list[SeverityCase] = []
+
+
+def _severity_shorthand(value: Any) -> Any:
+    return {"default": value} if isinstance(value, str) else value
+
+
+class RuleModel(_Model):
+    id: Annotated[str, Field(pattern=RULE_ID.pattern, max_length=64)]
+    title: Annotated[str, Field(min_length=3)]
+    description: str | None = None
+    severity: Annotated[SeveritySpec, BeforeValidator(_severity_shorthand)]
+    for_each: Literal[
+        "plan",
+        "cycle",
+        "infusion_step",
+        "intrathecal",
+        "premedication",
+        "interruption",
+        "adverse_event",
+        "vaccination",
+        "cycle_gap",
+    ]
+    when: Annotated[str, Field(min_length=1)]
+    message: Annotated[str, Field(min_length=1)]
+    params: dict[str, bool | int | float | str | list[bool | int | float | str]] = {}
+    evidence: Annotated[list[EvidenceModel], Field(min_length=1)]
+    report_at: str | None = None
+    overridable: bool = True
+    example: str | None = None
+
+
+class RuleFileModel(_Model):
+    rules: list[RuleModel]
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "rules": RuleModel,
+    "evidence": EvidenceModel,
+    "cases": SeverityCase,
+    "severity": SeveritySpec,
+}
+
+
+def _model_at(path: Path) -> type[BaseModel]:
+    for part in reversed(path):
+        if isinstance(part, str) and part in _MODELS:
+            return _MODELS[part]
+    return RuleFileModel
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class RuleSetError(Exception):
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class MessagePart:
+    text: str
+    expression: Any = None  # compiled CEL, or None for literal text
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compiled rule, ready to evaluate."""
+
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    severity_cases: tuple[tuple[Any, Severity], ...]
+    for_each: str
+    when: Any
+    when_text: str
+    message: tuple[MessagePart, ...]
+    message_text: str
+    params: dict[str, Any]
+    evidence: tuple[Evidence, ...]
+    report_at: tuple[str, ...]
+    overridable: bool
+    example: str | None
+    file: str
+    line: int
+    builtin: bool
+
+    def with_params(self, params: dict[str, Any]) -> Rule:
+        return replace(self, params={**self.params, **params})
+
+    def with_severity(self, severity: Severity) -> Rule:
+        return replace(self, severity=severity, severity_cases=())
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+    def for_subject(self, kind: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.for_each == kind]
+
+
+def builtin_rule_files() -> list[tuple[str, bytes]]:
+    folder = resources.files("blinacheck.builtin_rules")
+    files = sorted(
+        (entry for entry in folder.iterdir() if entry.name.endswith((".yaml", ".yml"))),
+        key=lambda entry: entry.name,
+    )
+    return [(f"<builtin>/{entry.name}", entry.read_bytes()) for entry in files]
+
+
+def rule_files_in(directory: str) -> list[tuple[str, bytes]]:
+    root = FsPath(directory)
+    if not root.is_dir():
+        raise RuleSetError([RuleProblem(directory, 1, 1, "rules directory not found")])
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [(str(p), p.read_bytes()) for p in files]
+
+
+def load(rule_dirs: Iterable[str] = (), *, builtin: bool = True) -> RuleSet:
+    """Load and compile the built-in rules (unless ``builtin`` is false) and every directory."""
+    sources: list[tuple[str, bytes, bool]] = []
+    if builtin:
+        sources += [(name, raw, True) for name, raw in builtin_rule_files()]
+    for directory in rule_dirs:
+        sources += [(name, raw, False) for name, raw in rule_files_in(directory)]
+    return compile_sources(sources)
+
+
+def compile_sources(sources: list[tuple[str, bytes, bool]]) -> RuleSet:
+    problems: list[RuleProblem] = []
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for name, raw, builtin in sources:
+        try:
+            document = load_bytes(raw, typed=True)
+        except SourceError as exc:
+            problems += [RuleProblem(name, p.line, p.column, p.message) for p in exc.problems]
+            continue
+        try:
+            model = RuleFileModel.model_validate(document.data)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                problem = describe_error(error, _model_at)
+                line, column = document.locate(problem.path, key=problem.at_key)
+                problems.append(RuleProblem(name, line, column, problem.message))
+            continue
+        for index, rule_model in enumerate(model.rules):
+            at: Path = ("rules", index)
+            line, column = document.locate((*at, "id"))
+            if rule_model.id in seen:
+                problems.append(
+                    RuleProblem(
+                        name,
+                        line,
+                        column,
+                        f"rule id '{rule_model.id}' is already defined in {seen[rule_model.id]}",
+                    )
+                )
+                continue
+            seen[rule_model.id] = f"{name}:{line}"
+            rule, rule_problems = _compile_rule(rule_model, document, at, name, builtin)
+            problems += rule_problems
+            if rule is not None:
+                rules.append(rule)
+    if problems:
+        raise RuleSetError(problems)
+    return RuleSet(rules)
+
+
+def param_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        inner = {param_type(v) for v in value}
+        return f"list<{inner.pop()}>" if len(inner) == 1 else "list<dyn>"
+    return "dyn"
+
+
+def _compile_rule(
+    model: RuleModel, document: Document, at: Path, file: str, builtin: bool
+) -> tuple[Rule | None, list[RuleProblem]]:
+    problems: list[RuleProblem] = []
+    variables = variables_for(model.for_each)
+    params = {name: param_type(value) for name, value in model.params.items()}
+
+    def compile_at(text: str, path: Path, what: str) -> Any:
+        line, column = document.locate(path)
+        try:
+            expression = celenv.compile_expression(model.for_each, text)
+        except celenv.CelCompileError as exc:
+            problems.append(RuleProblem(file, line, column, f"{what}: {exc}"))
+            return None
+        for problem in cel_ast.check_fields(expression.serialize(), variables, params):
+            problems.append(RuleProblem(file, line, column, f"{what}: {problem.message}"))
+        return expression
+
+    when = compile_at(model.when, (*at, "when"), f"rule '{model.id}' when")
+    cases = []
+    for index, case in enumerate(model.severity.cases):
+        compiled = compile_at(
+            case.when, (*at, "severity", "cases", index, "when"), f"rule '{model.id}' severity case"
+        )
+        cases.append((compiled, Severity.parse(case.severity)))
+    message: list[MessagePart] = []
+    cursor = 0
+    for match in _PLACEHOLDER.finditer(model.message):
+        message.append(MessagePart(model.message[cursor : match.start()]))
+        compiled = compile_at(
+            match.group(1).strip(), (*at, "message"), f"rule '{model.id}' message placeholder"
+        )
+        message.append(MessagePart(match.group(0), compiled))
+        cursor = match.end()
+    message.append(MessagePart(model.message[cursor:]))
+    report_at = tuple(model.report_at.split(".")) if model.report_at else ()
+    if report_at and report_at[0] not in _report_keys(model.for_each):
+        line, column = document.locate((*at, "report_at"))
+        problems.append(
+            RuleProblem(
+                file,
+                line,
+                column,
+                f"rule '{model.id}' report_at: '{model.report_at}' is not a key of a "
+                f"{model.for_each} in the plan file",
+            )
+        )
+    if problems:
+        return None, problems
+    line, _ = document.locate((*at, "id"))
+    rule = Rule(
+        id=model.id,
+        title=model.title,
+        description=(model.description or "").strip(),
+        severity=Severity.parse(model.severity.default),
+        severity_cases=tuple(cases),
+        for_each=model.for_each,
+        when=when,
+        when_text=model.when,
+        message=tuple(part for part in message if part.text),
+        message_text=model.message,
+        params=dict(model.params),
+        evidence=tuple(
+            Evidence(e.source, e.note, e.url, e.unconfirmed) for e in model.evidence
+        ),
+        report_at=report_at,
+        overridable=model.overridable,
+        example=model.example,
+        file=file,
+        line=line,
+        builtin=builtin,
+    )
+    return rule, []
+
+
+def _report_keys(kind: str) -> set[str]:
+    """Plan-file keys a finding about ``kind`` can point at (for ``report_at``)."""
+    from .. import plan as plan_models
+
+    model = {
+        "plan": plan_models.Plan,
+        "cycle": plan_models.Cycle,
+        "cycle_gap": plan_models.Cycle,
+        "infusion_step": plan_models.InfusionStep,
+        "intrathecal": plan_models.Intrathecal,
+        "premedication": plan_models.Premedication,
+        "interruption": plan_models.Interruption,
+        "adverse_event": plan_models.AdverseEvent,
+        "vaccination": plan_models.Vaccination,
+    }[kind]
+    assert kind in SUBJECT_TYPES
+    return set(model.model_fields)

@@ -1,0 +1,103 @@
+"""What blinacheck reports: a finding, its severity, its evidence and where it points."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+
+class Severity(enum.IntEnum):
+    """Finding severity; the integer order is the order of gravity."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+SEVERITY_NAMES = ("error", "warning", "info")
+
+# Rule ids that the linter itself reports (not defined in a rule file).
+INVALID_PLAN = "invalid-plan"
+RULE_ERROR = "rule-error"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One citation behind a rule."""
+
+    source: str
+    note: str | None = None
+    url: str | None = None
+    unconfirmed: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"source": self.source}
+        if self.note:
+            data["note"] = self.note
+        if self.url:
+            data["url"] = self.url
+        if self.unconfirmed:
+            data["unconfirmed"] = True
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding does not count: an inline override, a baseline entry, ..."""
+
+    kind: str  # "inline" | "baseline"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A located, severity-graded statement about one plan file."""
+
+    rule: str
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    column: int
+    cycle: int | None = None
+    day: int | None = None
+    evidence: tuple[Evidence, ...] = ()
+    # JSON-pointer-like address of what the finding is about ("/cycles/0/intrathecal/1");
+    # stable across edits elsewhere in the file, so baselines can key on it.
+    subject: str = ""
+    suppressed: Suppression | None = None
+    title: str | None = field(default=None, compare=False)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+    def with_suppression(self, suppression: Suppression) -> Finding:
+        return replace(self, suppressed=suppression)
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "cycle": self.cycle,
+            "day": self.day,
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+        if self.suppressed is not None:
+            data["suppressed"] = {"kind": self.suppressed.kind, "reason": self.suppressed.reason}
+        return data
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: f.sort_key)

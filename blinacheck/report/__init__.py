@@ -1,0 +1,30 @@
+"""Output formats. Each module exposes ``render(report, options) -> str``; loaded on demand."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..lint import LintReport
+
+FORMATS = {
+    "text": "blinacheck.report.text",
+    "json": "blinacheck.report.json_format",
+}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    verbose: bool = False
+
+
+class Reporter(Protocol):
+    def __call__(self, report: LintReport, options: RenderOptions) -> str: ...
+
+
+def get(name: str) -> Reporter:
+    module = importlib.import_module(FORMATS[name])
+    render: Reporter = module.render
+    return render

@@ -1,0 +1,284 @@
+"""Read a YAML or JSON file into plain values plus the line and column of every node.
+
+Defensive by construction: the document is built from the YAML *event* stream with an explicit
+stack, so nesting depth, node count, aliases, tags and duplicate keys are all checked before any
+value is materialised. Nothing is ever constructed from a tag; a "billion laughs" file is refused
+at its first alias. Scalars stay text unless the caller asks for JSON-like typing (rule files):
+YAML 1.1 must not turn ``NO`` into false or ``12:30`` into 750 behind the user's back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+_CORE_TAGS = {
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq")
+}
+_Parser = getattr(yaml, "CParser", None)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with the input, at a 1-based line and column."""
+
+    line: int
+    column: int
+    message: str
+
+
+class SourceError(Exception):
+    """The text could not be read as one YAML/JSON document."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Document:
+    """A parsed file: its values, and where each value and each key stands in the text."""
+
+    text: str
+    data: Any
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """Line and column of the node at ``path``; the nearest existing ancestor otherwise."""
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        probe = tuple(path)
+        while probe:
+            if probe in self.positions:
+                return self.positions[probe]
+            probe = probe[:-1]
+        return self.positions.get((), (1, 1))
+
+    def has(self, path: Path) -> bool:
+        return path in self.positions
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def decode(raw: bytes) -> str:
+    """Decode UTF-8 (BOM allowed); refuse other encodings and NUL bytes with a location."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _offset_to_position(raw[: exc.start].decode("utf-8", "replace"))
+        raise SourceError(
+            [
+                Problem(
+                    line,
+                    column,
+                    f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
+                    "save the file as UTF-8 text",
+                )
+            ]
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line, column = _offset_to_position(text[:nul])
+        raise SourceError(
+            [Problem(line, column, "NUL byte in the file; a plan file is plain text")]
+        )
+    return text
+
+
+def _offset_to_position(prefix: str) -> tuple[int, int]:
+    line = prefix.count("\n") + 1
+    column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+    return line, column
+
+
+def load_bytes(raw: bytes, *, typed: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    if len(raw) > max_bytes:
+        raise SourceError(
+            [
+                Problem(
+                    1,
+                    1,
+                    f"file is {len(raw):,} bytes, over the limit of {max_bytes:,}; "
+                    "a plan is far smaller (raise the limit with --max-file-size if needed)",
+                )
+            ]
+        )
+    return load_text(decode(raw), typed=typed)
+
+
+def load_text(text: str, *, typed: bool = False) -> Document:
+    """Parse one YAML (or JSON) document. Raise SourceError with located problems."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise SourceError([Problem(1, 1, "file is empty; a plan starts with 'blinacheck: 1'")])
+    builder = _Builder(text, typed)
+    try:
+        events = yaml.parse(text, Loader=_loader())
+        for event in events:
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise SourceError([Problem(line, column, _explain_yaml_error(reason))]) from None
+    except yaml.YAMLError as exc:  # e.g. reader errors for control characters
+        raise SourceError([Problem(1, 1, f"cannot read the file as YAML: {exc}")]) from None
+    except RecursionError:  # pragma: no cover - the depth limit fires long before
+        raise SourceError([Problem(1, 1, "nesting too deep")]) from None
+    return builder.document()
+
+
+def _loader() -> type:
+    return yaml.CSafeLoader if _Parser is not None else yaml.SafeLoader
+
+
+def _explain_yaml_error(reason: str) -> str:
+    if "\\t" in reason or "\t" in reason or "tab" in reason:
+        return f"YAML syntax error: {reason}; indent with spaces, not tabs"
+    return f"YAML syntax error: {reason}"
+
+
+class _Stop(yaml.YAMLError):
+    pass
+
+
+class _Builder:
+    """Turns YAML events into plain values while recording positions."""
+
+    def __init__(self, text: str, typed: bool) -> None:
+        self.text = text
+        self.typed = typed
+        self.positions: dict[Path, tuple[int, int]] = {}
+        self.key_positions: dict[Path, tuple[int, int]] = {}
+        # Stack entries: [container, path, pending_key, key_position]
+        self.stack: list[list[Any]] = []
+        self.root: Any = None
+        self.documents = 0
+        self.nodes = 0
+
+    def fail(self, event: yaml.Event, message: str) -> None:
+        mark = event.start_mark
+        raise SourceError([Problem(mark.line + 1, mark.column + 1, message)])
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.fail(event, "more than one YAML document ('---'); put one plan per file")
+            return
+        if isinstance(event, yaml.AliasEvent):
+            self.fail(
+                event,
+                f"alias '*{event.anchor}' found; anchors and aliases are not supported "
+                "in blinacheck files: write the values out",
+            )
+        if isinstance(event, yaml.NodeEvent) and getattr(event, "anchor", None):
+            self.fail(
+                event,
+                f"anchor '&{event.anchor}' found; anchors and aliases are not supported "
+                "in blinacheck files: write the values out",
+            )
+        if isinstance(event, yaml.ScalarEvent):
+            self._check_tag(event)
+            self._add(event, self._scalar(event))
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            self._check_tag(event)
+            if len(self.stack) >= MAX_DEPTH:
+                self.fail(
+                    event,
+                    f"nesting deeper than {MAX_DEPTH} levels; a plan file is shallow",
+                )
+            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            path = self._add(event, container)
+            self.stack.append([container, path, None, None])
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            self.stack.pop()
+
+    def _check_tag(self, event: Any) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            return
+        if tag not in _CORE_TAGS:
+            self.fail(event, f"tag '{tag}' is not allowed; remove it and write a plain value")
+
+    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        value: str = event.value
+        plain = event.implicit[0] and event.style is None
+        if event.tag == "tag:yaml.org,2002:str":
+            return value
+        if not plain:
+            return value
+        if value in ("", "~", "null", "Null", "NULL"):
+            return None
+        if self.typed:
+            return _json_like(value)
+        return value
+
+    def _add(self, event: yaml.Event, value: Any) -> Path:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.fail(event, f"more than {MAX_NODES:,} values; a plan file is far smaller")
+        mark = event.start_mark
+        position = (mark.line + 1, mark.column + 1)
+        if not self.stack:
+            self.root = value
+            self.positions[()] = position
+            return ()
+        top = self.stack[-1]
+        container, parent = top[0], top[1]
+        if isinstance(container, list):
+            path = (*parent, len(container))
+            container.append(value)
+            self.positions[path] = position
+            return path
+        if top[2] is None:  # this node is a key
+            if not isinstance(value, str | int | float | bool):
+                self.fail(event, "a key must be a plain word, not empty, a list or a mapping")
+            key = str(value)
+            if key in container:
+                first = self.key_positions[(*parent, key)]
+                self.fail(event, f"duplicate key '{key}' (first given on line {first[0]})")
+            top[2], top[3] = key, position
+            return parent
+        key, key_position = top[2], top[3]
+        top[2] = top[3] = None
+        path = (*parent, key)
+        container[key] = value
+        self.positions[path] = position
+        self.key_positions[path] = key_position
+        return path
+
+    def document(self) -> Document:
+        return Document(self.text, self.root, self.positions, self.key_positions)
+
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+")
+
+
+def _json_like(value: str) -> Any:
+    """YAML 1.2 core-schema typing of a plain scalar (for rule files and config)."""
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    return value

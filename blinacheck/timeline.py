@@ -1,0 +1,362 @@
+"""Derived facts of a validated plan: what the rules (and the calendar) read.
+
+All arithmetic lives here, computed once: cycle days and dates of every item, BSA, absolute
+mcg/day of every step, infusion days, treatment-free gaps. The output is plain data (dicts,
+lists, numbers, ISO date text) ready to bind in CEL; an absent optional fact is an absent key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import dates, units
+from .plan import Cycle, Patient, Plan
+from .source import Path
+
+SUBJECT_KINDS = (
+    "plan",
+    "cycle",
+    "infusion_step",
+    "intrathecal",
+    "premedication",
+    "interruption",
+    "adverse_event",
+    "vaccination",
+    "cycle_gap",
+)
+
+# Where each in-cycle subject kind lives in the plan file.
+ITEM_KEYS = {
+    "intrathecal": "intrathecal",
+    "premedication": "premedication",
+    "interruption": "interruptions",
+    "adverse_event": "adverse_events",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One thing a rule can be about, with its CEL view and where it stands in the file."""
+
+    kind: str
+    data: dict[str, Any]
+    path: Path
+    cycle_index: int | None = None
+    cycle: int | None = None
+    day: int | None = None
+
+
+@dataclass
+class Timeline:
+    plan: dict[str, Any]
+    patient: dict[str, Any]
+    cycles: list[dict[str, Any]]
+    subjects: dict[str, list[Subject]] = field(default_factory=dict)
+
+
+def build(plan: Plan) -> Timeline:
+    patient = _patient_view(plan.patient)
+    bsa = patient.get("bsa_m2")
+    starts = _cycle_starts(plan.cycles)
+    cycles = [
+        _cycle_view(index, cycle, starts[index], bsa) for index, cycle in enumerate(plan.cycles)
+    ]
+    _add_weight_age(patient, plan.patient, starts[0])
+    gaps = [_gap_view(cycles[i], cycles[i + 1], plan.cycles[i]) for i in range(len(cycles) - 1)]
+    vaccinations = [_vaccination_view(v.date, v.vaccine, v.live, cycles) for v in plan.vaccinations]
+    plan_view = _plan_view(plan, cycles, vaccinations)
+
+    subjects: dict[str, list[Subject]] = {kind: [] for kind in SUBJECT_KINDS}
+    subjects["plan"].append(Subject("plan", plan_view, ()))
+    for index, view in enumerate(cycles):
+        at: Path = ("cycles", index)
+        number = view["number"]
+        subjects["cycle"].append(Subject("cycle", view, at, index, number, None))
+        for step in view["steps"]:
+            subjects["infusion_step"].append(
+                Subject(
+                    "infusion_step",
+                    step,
+                    (*at, "infusion", step["index"]),
+                    index,
+                    number,
+                    step["from_day"],
+                )
+            )
+        for kind, key in ITEM_KEYS.items():
+            for item in view[key]:
+                subjects[kind].append(
+                    Subject(kind, item, (*at, key, item["index"]), index, number, item["cycle_day"])
+                )
+    for index, gap in enumerate(gaps):
+        subjects["cycle_gap"].append(
+            Subject("cycle_gap", gap, ("cycles", index + 1), index + 1, gap["after_number"], 1)
+        )
+    for index, vaccination in enumerate(vaccinations):
+        subjects["vaccination"].append(Subject("vaccination", vaccination, ("vaccinations", index)))
+    return Timeline(plan_view, patient, cycles, subjects)
+
+
+def _number(value: float) -> float:
+    return round(value, 4)
+
+
+def _patient_view(patient: Patient | None) -> dict[str, Any]:
+    if patient is None:
+        return {}
+    view: dict[str, Any] = {}
+    for name, value in patient:
+        if value is None or (name == "mutations" and not value):
+            continue
+        if isinstance(value, dt.date):
+            view[name] = value.isoformat()
+        elif isinstance(value, bool | list | str):
+            view[name] = value
+        else:
+            view[name] = float(value)
+    view["mutations"] = [m.upper() for m in patient.mutations]
+    if patient.height_cm is not None and patient.weight_kg is not None:
+        view["bsa_mosteller_m2"] = _number(units.mosteller_bsa(patient.height_cm, patient.weight_kg))
+    if patient.bsa_m2 is not None:
+        view["bsa_source"] = "given"
+    elif "bsa_mosteller_m2" in view:
+        view["bsa_m2"] = view["bsa_mosteller_m2"]
+        view["bsa_source"] = "mosteller"
+    return view
+
+
+def _add_weight_age(view: dict[str, Any], patient: Patient | None, start: dt.date | None) -> None:
+    if patient is not None and patient.weighed_on is not None and start is not None:
+        view["weight_days_before_start"] = (start - patient.weighed_on).days
+
+
+def _cycle_starts(cycles: list[Cycle]) -> list[dt.date | None]:
+    """Day-1 dates: given, or placed by the previous cycle's start and length_days."""
+    starts: list[dt.date | None] = []
+    previous: Cycle | None = None
+    for cycle in cycles:
+        start = cycle.start
+        if start is None and previous is not None and starts[-1] is not None:
+            if previous.length_days is not None:
+                start = starts[-1] + dt.timedelta(days=previous.length_days)
+        starts.append(start)
+        previous = cycle
+    return starts
+
+
+def _iso(start: dt.date | None, day: int) -> str | None:
+    return dates.day_to_date(day, start).isoformat() if start is not None else None
+
+
+def _placed(item: Any, start: dt.date | None) -> dict[str, Any]:
+    """cycle_day and date of an item given by day or by date."""
+    if item.date is not None:
+        assert start is not None  # plan validation guarantees it
+        view: dict[str, Any] = {"cycle_day": dates.date_to_day(item.date, start)}
+        view["date"] = item.date.isoformat()
+        view["given_as"] = "date"
+        return view
+    view = {"cycle_day": item.day, "given_as": "day"}
+    date = _iso(start, item.day)
+    if date is not None:
+        view["date"] = date
+    return view
+
+
+def _mg_view(dose: units.Dose | None, bsa: float | None) -> dict[str, Any]:
+    if dose is None:
+        return {}
+    view: dict[str, Any] = {"dose": dose.text, "dose_unit": dose.unit, "per_m2": dose.per_m2}
+    if dose.per_m2:
+        view["dose_mg_per_m2"] = dose.amount
+        if bsa is not None:
+            view["dose_mg"] = _number(dose.amount * bsa)
+    else:
+        view["dose_mg"] = dose.amount
+        if bsa is not None:
+            view["dose_mg_per_m2"] = _number(dose.amount / bsa)
+    return view
+
+
+def _cycle_view(index: int, cycle: Cycle, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+    steps = [_step_view(i, step, start, bsa) for i, step in enumerate(cycle.infusion)]
+    dose_by_day: dict[int, dict[str, Any]] = {}
+    for step in steps:
+        for day in dates.days_in_range(step["from_day"], step["to_day"]):
+            dose_by_day[day] = step
+    last_day = max(dose_by_day)
+    hospital_days = sorted(
+        {d for first, last in cycle.hospitalization for d in dates.days_in_range(first, last)}
+    )
+    interruptions = [_interruption_view(i, item, start) for i, item in enumerate(cycle.interruptions)]
+    explained = {
+        day
+        for item in interruptions
+        for day in range(item["cycle_day"], item["cycle_day"] + math.ceil(item["hours"] / 24) + 1)
+    }
+    gap_days = [d for d in range(1, last_day + 1) if d not in dose_by_day]
+    hospital = set(hospital_days)
+    days = []
+    for day in range(1, last_day + 1):
+        entry: dict[str, Any] = {"day": day, "infusion": day in dose_by_day, "hospital": day in hospital}
+        date = _iso(start, day)
+        if date is not None:
+            entry["date"] = date
+        step = dose_by_day.get(day)
+        if step is not None:
+            entry["step"] = step["index"]
+            for key in ("mcg_per_day", "mcg_per_m2_per_day"):
+                if key in step:
+                    entry[key] = step[key]
+        days.append(entry)
+    view: dict[str, Any] = {
+        "number": cycle.cycle,
+        "index": index,
+        "infusion_days": len(dose_by_day),
+        "first_infusion_day": 1,
+        "last_infusion_day": last_day,
+        "steps": steps,
+        "days": days,
+        "gap_days": gap_days,
+        "unexplained_gap_days": [d for d in gap_days if d not in explained],
+        "hospital_days": hospital_days,
+        "bags": [
+            {"index": i, "from_day": b.days[0], "to_day": b.days[1], "hours": float(b.hours)}
+            for i, b in enumerate(cycle.bags)
+        ],
+        "premedication": [
+            _premedication_view(i, item, start, bsa) for i, item in enumerate(cycle.premedication)
+        ],
+        "intrathecal": [
+            _intrathecal_view(i, item, start, bsa) for i, item in enumerate(cycle.intrathecal)
+        ],
+        "interruptions": interruptions,
+        "adverse_events": [
+            _adverse_event_view(i, item, start, dose_by_day)
+            for i, item in enumerate(cycle.adverse_events)
+        ],
+    }
+    if start is not None:
+        view["start"] = start.isoformat()
+        view["last_infusion_date"] = _iso(start, last_day)
+    view["start_given"] = cycle.start is not None
+    if cycle.length_days is not None:
+        view["length_days"] = cycle.length_days
+    return view
+
+
+def _step_view(index: int, step: Any, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+    dose = step.dose
+    view: dict[str, Any] = {
+        "index": index,
+        "from_day": step.days[0],
+        "to_day": step.days[1],
+        "days": len(dates.days_in_range(*step.days)),
+        "dose": dose.text,
+        "dose_unit": dose.unit,
+        "written_unit": dose.written_unit,
+        "per_m2": dose.per_m2,
+    }
+    if dose.per_m2:
+        view["mcg_per_m2_per_day"] = dose.amount
+        if bsa is not None:
+            view["mcg_per_day"] = _number(dose.amount * bsa)
+    else:
+        view["mcg_per_day"] = dose.amount
+    if start is not None:
+        view["from_date"] = _iso(start, step.days[0])
+        view["to_date"] = _iso(start, step.days[1])
+    return view
+
+
+def _premedication_view(index: int, item: Any, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+    view = {"index": index, "drug": item.drug.lower(), **_placed(item, start)}
+    view.update(_mg_view(item.dose, bsa))
+    if item.minutes_before is not None:
+        view["minutes_before"] = float(item.minutes_before)
+    return view
+
+
+def _intrathecal_view(index: int, item: Any, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+    view = {"index": index, "drugs": [d.lower() for d in item.drugs], **_placed(item, start)}
+    view.update(_mg_view(item.dose, bsa))
+    return view
+
+
+def _interruption_view(index: int, item: Any, start: dt.date | None) -> dict[str, Any]:
+    view = {"index": index, **_placed(item, start), "hours": float(item.hours)}
+    view["days"] = _number(item.hours / 24)
+    if item.reason is not None:
+        view["reason"] = item.reason
+    return view
+
+
+def _adverse_event_view(
+    index: int, item: Any, start: dt.date | None, dose_by_day: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    view: dict[str, Any] = {"index": index, **_placed(item, start), "type": item.type}
+    view["grade"] = item.grade
+    day = view["cycle_day"]
+    at_event = dose_by_day.get(day)
+    if at_event is not None:
+        for key in ("mcg_per_day", "mcg_per_m2_per_day"):
+            if key in at_event:
+                view[f"dose_at_event_{key}"] = at_event[key]
+    later = sorted(d for d in dose_by_day if d > day)
+    view["infusion_continues"] = bool(later)
+    return view
+
+
+def _gap_view(before: dict[str, Any], after: dict[str, Any], earlier: Cycle) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "before_number": before["number"],
+        "after_number": after["number"],
+        "before": before,
+        "after": after,
+    }
+    if "last_infusion_date" in before and "start" in after:
+        last = dt.date.fromisoformat(before["last_infusion_date"])
+        view["free_days"] = (dt.date.fromisoformat(after["start"]) - last).days - 1
+        view["free_days_from"] = "dates"
+    elif earlier.length_days is not None:
+        view["free_days"] = earlier.length_days - before["last_infusion_day"]
+        view["free_days_from"] = "length_days"
+    return view
+
+
+def _vaccination_view(
+    date: dt.date, vaccine: str, live: bool, cycles: list[dict[str, Any]]
+) -> dict[str, Any]:
+    view: dict[str, Any] = {"date": date.isoformat(), "vaccine": vaccine, "live": live}
+    first = cycles[0].get("start")
+    if first is not None:
+        view["days_from_first_day1"] = (date - dt.date.fromisoformat(first)).days
+    last = cycles[-1].get("last_infusion_date")
+    if last is not None:
+        view["days_after_last_infusion"] = (date - dt.date.fromisoformat(last)).days
+    return view
+
+
+def _plan_view(
+    plan: Plan, cycles: list[dict[str, Any]], vaccinations: list[dict[str, Any]]
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "blinacheck": plan.blinacheck,
+        "indication": plan.indication,
+        "cycle_count": len(cycles),
+        "max_cycle_number": max(c["number"] for c in cycles),
+        "cycles": cycles,
+        "vaccinations": vaccinations,
+        "has_patient": plan.patient is not None,
+        "intrathecal_count": sum(len(c["intrathecal"]) for c in cycles),
+    }
+    if plan.title is not None:
+        view["title"] = plan.title
+    if "start" in cycles[0]:
+        view["first_day1_date"] = cycles[0]["start"]
+    if "last_infusion_date" in cycles[-1]:
+        view["last_infusion_date"] = cycles[-1]["last_infusion_date"]
+    return view
