@@ -1,90 +1,42 @@
-"""The ``blinacheck`` command line: parse options, call the library, pick a reporter."""
+"""The ``blinacheck`` command line: a click group whose commands load on first use.
+
+Each command lives in ``blinacheck/commands/<name>.py``; listing it in ``COMMANDS`` is all it
+takes to add one. Loading lazily keeps start-up lean for the pre-commit hook: ``blinacheck lint``
+never imports the code of ``calendar`` or ``explain``.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
-from typing import NoReturn
+import importlib
+from typing import Any
 
 import click
 
 from . import __version__
 
-FAIL_ON = ("error", "warning", "info", "never")
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+COMMANDS = {
+    "lint": ("blinacheck.commands.lint", "Lint plan files, or directories searched for them."),
+}
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(EXIT_USAGE)
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[name][0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: Any) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
-def _load_rules(rule_dirs: tuple[str, ...], builtin: bool):  # type: ignore[no-untyped-def]
-    from .engine.ruleset import RuleSetError, load
-
-    try:
-        return load(rule_dirs, builtin=builtin)
-    except RuleSetError as exc:
-        _fail("invalid rule set:\n" + "\n".join(str(p) for p in exc.problems))
-
-
-def _use_color(stream: object) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="blinacheck")
 def main() -> None:
     """Lint planned blinatumomab treatment schedules."""
-
-
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Extra rule directory (repeatable).")
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="warning",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Also list files skipped as not being plans.")
-def lint(
-    paths: tuple[str, ...],
-    output_format: str,
-    rule_dirs: tuple[str, ...],
-    no_builtin_rules: bool,
-    fail_on: str,
-    verbose: bool,
-) -> None:
-    """Lint plan files, or directories searched for them."""
-    from .findings import Severity
-    from .lint import PathError, lint_paths
-    from .report import RenderOptions, get
-
-    ruleset = _load_rules(rule_dirs, not no_builtin_rules)
-    try:
-        report = lint_paths(paths, ruleset)
-    except PathError as exc:
-        _fail(str(exc))
-    options = RenderOptions(color=_use_color(sys.stdout) and output_format == "text", verbose=verbose)
-    sys.stdout.write(get(output_format)(report, options))
-    if fail_on == "never":
-        sys.exit(EXIT_CLEAN)
-    threshold = Severity.parse(fail_on)
-    failing = any(
-        f.severity >= threshold and f.suppressed is None for f in report.findings
-    )
-    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)

@@ -102,7 +102,9 @@ def parse_day_range(text: str) -> tuple[int, int]:
     check_day(first)
     check_day(last)
     if last < first:
-        raise ValueError(f"range '{text}' runs backwards; write the first day first ({last}-{first})")
+        raise ValueError(
+            f"range '{text}' runs backwards; write the first day first ({last}-{first})"
+        )
     return first, last
 
 

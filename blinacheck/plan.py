@@ -9,6 +9,7 @@ docs/plan-format.md), not clinical thresholds.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -46,7 +47,9 @@ def _as_day(value: Any) -> Any:
         try:
             day = int(value.strip())
         except ValueError:
-            raise ValueError(f"'{value}' is not a cycle day; write a whole number such as 8 or -3")
+            raise ValueError(
+                f"'{value}' is not a cycle day; write a whole number such as 8 or -3"
+            ) from None
         dates.check_day(day)
         return day
     return value
@@ -194,8 +197,9 @@ def validate(document: Document) -> tuple[Plan | None, list[PathProblem]]:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         return None, [
-            PathProblem((), f"the file holds {kind}; a plan is a mapping that starts with "
-                        "'blinacheck: 1'")
+            PathProblem(
+                (), f"the file holds {kind}; a plan is a mapping that starts with 'blinacheck: 1'"
+            )
         ]
     version = data.get("blinacheck")
     if version is None:
@@ -268,7 +272,7 @@ def _check_infusion(cycle: Cycle, at: Path) -> list[PathProblem]:
                 "infusion starts, so renumber the days (or set start: to that date)",
             )
         )
-    for (_, earlier), (later_index, later) in zip(steps, steps[1:], strict=False):
+    for (_, earlier), (later_index, later) in itertools.pairwise(steps):
         if later.days[0] <= earlier.days[1]:
             problems.append(
                 PathProblem(

@@ -85,8 +85,7 @@ def decode(raw: bytes) -> str:
                 Problem(
                     line,
                     column,
-                    f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
-                    "save the file as UTF-8 text",
+                    f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8 text",
                 )
             ]
         ) from None

@@ -119,7 +119,9 @@ def _patient_view(patient: Patient | None) -> dict[str, Any]:
             view[name] = float(value)
     view["mutations"] = [m.upper() for m in patient.mutations]
     if patient.height_cm is not None and patient.weight_kg is not None:
-        view["bsa_mosteller_m2"] = _number(units.mosteller_bsa(patient.height_cm, patient.weight_kg))
+        view["bsa_mosteller_m2"] = _number(
+            units.mosteller_bsa(patient.height_cm, patient.weight_kg)
+        )
     if patient.bsa_m2 is not None:
         view["bsa_source"] = "given"
     elif "bsa_mosteller_m2" in view:
@@ -139,9 +141,10 @@ def _cycle_starts(cycles: list[Cycle]) -> list[dt.date | None]:
     previous: Cycle | None = None
     for cycle in cycles:
         start = cycle.start
-        if start is None and previous is not None and starts[-1] is not None:
-            if previous.length_days is not None:
-                start = starts[-1] + dt.timedelta(days=previous.length_days)
+        placeable = previous is not None and previous.length_days is not None
+        if start is None and placeable and starts[-1] is not None:
+            assert previous is not None and previous.length_days is not None
+            start = starts[-1] + dt.timedelta(days=previous.length_days)
         starts.append(start)
         previous = cycle
     return starts
@@ -181,7 +184,9 @@ def _mg_view(dose: units.Dose | None, bsa: float | None) -> dict[str, Any]:
     return view
 
 
-def _cycle_view(index: int, cycle: Cycle, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+def _cycle_view(
+    index: int, cycle: Cycle, start: dt.date | None, bsa: float | None
+) -> dict[str, Any]:
     steps = [_step_view(i, step, start, bsa) for i, step in enumerate(cycle.infusion)]
     dose_by_day: dict[int, dict[str, Any]] = {}
     for step in steps:
@@ -191,7 +196,9 @@ def _cycle_view(index: int, cycle: Cycle, start: dt.date | None, bsa: float | No
     hospital_days = sorted(
         {d for first, last in cycle.hospitalization for d in dates.days_in_range(first, last)}
     )
-    interruptions = [_interruption_view(i, item, start) for i, item in enumerate(cycle.interruptions)]
+    interruptions = [
+        _interruption_view(i, item, start) for i, item in enumerate(cycle.interruptions)
+    ]
     explained = {
         day
         for item in interruptions
@@ -201,7 +208,11 @@ def _cycle_view(index: int, cycle: Cycle, start: dt.date | None, bsa: float | No
     hospital = set(hospital_days)
     days = []
     for day in range(1, last_day + 1):
-        entry: dict[str, Any] = {"day": day, "infusion": day in dose_by_day, "hospital": day in hospital}
+        entry: dict[str, Any] = {
+            "day": day,
+            "infusion": day in dose_by_day,
+            "hospital": day in hospital,
+        }
         date = _iso(start, day)
         if date is not None:
             entry["date"] = date
@@ -272,7 +283,9 @@ def _step_view(index: int, step: Any, start: dt.date | None, bsa: float | None) 
     return view
 
 
-def _premedication_view(index: int, item: Any, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+def _premedication_view(
+    index: int, item: Any, start: dt.date | None, bsa: float | None
+) -> dict[str, Any]:
     view = {"index": index, "drug": item.drug.lower(), **_placed(item, start)}
     view.update(_mg_view(item.dose, bsa))
     if item.minutes_before is not None:
@@ -280,7 +293,9 @@ def _premedication_view(index: int, item: Any, start: dt.date | None, bsa: float
     return view
 
 
-def _intrathecal_view(index: int, item: Any, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+def _intrathecal_view(
+    index: int, item: Any, start: dt.date | None, bsa: float | None
+) -> dict[str, Any]:
     view = {"index": index, "drugs": [d.lower() for d in item.drugs], **_placed(item, start)}
     view.update(_mg_view(item.dose, bsa))
     return view

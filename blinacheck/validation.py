@@ -35,9 +35,7 @@ def describe_error(error: Any, model_at: Callable[[Path], type[BaseModel]]) -> P
 
     ``model_at`` names the model that validates the mapping at a path, to list its allowed keys.
     """
-    loc: Path = tuple(
-        p for p in error["loc"] if isinstance(p, int) or not p.startswith("function")
-    )
+    loc: Path = tuple(p for p in error["loc"] if isinstance(p, int) or not p.startswith("function"))
     kind = error["type"]
     given = error.get("input")
     field_name = next((p for p in reversed(loc) if isinstance(p, str)), "value")
@@ -60,7 +58,9 @@ def describe_error(error: Any, model_at: Callable[[Path], type[BaseModel]]) -> P
         return PathProblem(loc, f"{field_name}: {shown} is not allowed; expected one of {expected}")
     if kind in ("float_parsing", "int_parsing", "int_from_float", "float_type", "int_type"):
         whole = "a whole number" if kind.startswith("int") else "a number"
-        return PathProblem(loc, f"{field_name} must be {whole} (no unit in this field), got {shown}")
+        return PathProblem(
+            loc, f"{field_name} must be {whole} (no unit in this field), got {shown}"
+        )
     if kind == "finite_number":
         return PathProblem(loc, f"{field_name} must be a finite number, got {shown}")
     if kind in ("bool_parsing", "bool_type"):

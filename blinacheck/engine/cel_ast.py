@@ -172,9 +172,7 @@ class _Checker:
         if node.kind == "comprehension":
             range_type = self.type_of(node.iter_range, scope) if node.iter_range else "dyn"
             inner = dict(scope)
-            inner[node.iter_var] = (
-                range_type[5:-1] if range_type.startswith("list<") else "dyn"
-            )
+            inner[node.iter_var] = range_type[5:-1] if range_type.startswith("list<") else "dyn"
             inner[node.accu_var] = "dyn"
             for child in node.children:
                 self.type_of(child, inner)
@@ -200,9 +198,7 @@ class _Checker:
             hint = f"; did you mean '{guess[0]}'?" if guess else ""
             what = "declared params" if owner == "params" else f"a {owner}"
             listing = ", ".join(known) if known else "none"
-            self._problem(
-                node, f"{what} has no field '{node.name}'{hint} (fields: {listing})"
-            )
+            self._problem(node, f"{what} has no field '{node.name}'{hint} (fields: {listing})")
             return "dyn"
         return fields[node.name]
 

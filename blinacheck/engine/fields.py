@@ -41,9 +41,7 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
     "plan": {
         "blinacheck": _f("int", "format version of the plan file (1)"),
         "title": _f("string?", "title of the plan"),
-        "indication": _f(
-            "string", "'relapsed-refractory', 'mrd-positive' or 'consolidation'"
-        ),
+        "indication": _f("string", "'relapsed-refractory', 'mrd-positive' or 'consolidation'"),
         "cycle_count": _f("int", "number of cycles in the plan"),
         "max_cycle_number": _f("int", "highest cycle number in the plan"),
         "cycles": _f("list<cycle>", "every cycle, in course order"),
@@ -57,7 +55,9 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "age_years": _f("double?", "age in years (0.5 = six months)"),
         "weight_kg": _f("double?", "weight used for dosing, kg"),
         "height_cm": _f("double?", "height, cm"),
-        "bsa_m2": _f("double?", "body surface area: as given, else Mosteller from height and weight"),
+        "bsa_m2": _f(
+            "double?", "body surface area: as given, else Mosteller from height and weight"
+        ),
         "bsa_source": _f("string?", "'given' or 'mosteller'"),
         "bsa_mosteller_m2": _f("double?", "Mosteller BSA from height and weight, when both known"),
         "weighed_on": _f("string?", "date of the weight, ISO"),
@@ -85,7 +85,9 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "last_infusion_date": _f("string?", "date of the last infusion day"),
         "steps": _f("list<infusion_step>", "the infusion steps, as in the plan"),
         "days": _f("list<day>", "every day from Day 1 to the last infusion day"),
-        "gap_days": _f("list<int>", "days without infusion between Day 1 and the last infusion day"),
+        "gap_days": _f(
+            "list<int>", "days without infusion between Day 1 and the last infusion day"
+        ),
         "unexplained_gap_days": _f(
             "list<int>", "gap days that no interruption of the cycle accounts for"
         ),
@@ -105,7 +107,9 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "to_date": _f("string?", "date of to_day, when the cycle's start is known"),
         "dose": _f("string", "the dose as written, e.g. '9 mcg/day'"),
         "dose_unit": _f("string", "'mcg/day' or 'mcg/m2/day'"),
-        "written_unit": _f("string", "the microgram spelling used: 'mcg', 'microgram(s)', 'µg', 'ug'"),
+        "written_unit": _f(
+            "string", "the microgram spelling used: 'mcg', 'microgram(s)', 'µg', 'ug'"
+        ),
         "per_m2": _f("bool", "true when the dose is written per m²"),
         "mcg_per_day": _f("double?", "absolute dose (per-m² doses × BSA, when BSA is known)"),
         "mcg_per_m2_per_day": _f("double?", "the per-m² dose, when written so"),
@@ -169,7 +173,9 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "free_days": _f(
             "int?", "treatment-free days strictly between the last infusion day and the next Day 1"
         ),
-        "free_days_from": _f("string?", "'dates' or 'length_days': what free_days was computed from"),
+        "free_days_from": _f(
+            "string?", "'dates' or 'length_days': what free_days was computed from"
+        ),
     },
 }
 
@@ -185,7 +191,15 @@ SUBJECT_TYPES = {
     "vaccination": "vaccination",
     "cycle_gap": "cycle_gap",
 }
-IN_CYCLE = {"cycle", "infusion_step", "intrathecal", "premedication", "interruption", "adverse_event", "cycle_gap"}
+IN_CYCLE = {
+    "cycle",
+    "infusion_step",
+    "intrathecal",
+    "premedication",
+    "interruption",
+    "adverse_event",
+    "cycle_gap",
+}
 
 
 def variables_for(subject: str) -> dict[str, str]:

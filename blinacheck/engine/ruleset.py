@@ -305,9 +305,7 @@ def _compile_rule(
         message=tuple(part for part in message if part.text),
         message_text=model.message,
         params=dict(model.params),
-        evidence=tuple(
-            Evidence(e.source, e.note, e.url, e.unconfirmed) for e in model.evidence
-        ),
+        evidence=tuple(Evidence(e.source, e.note, e.url, e.unconfirmed) for e in model.evidence),
         report_at=report_at,
         overridable=model.overridable,
         example=model.example,

@@ -6,7 +6,11 @@ from ..findings import Finding, Severity
 from ..lint import FileResult, LintReport
 from . import RenderOptions
 
-_COLORS = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.INFO: "\033[1;36m"}
+_COLORS = {
+    Severity.ERROR: "\033[1;31m",
+    Severity.WARNING: "\033[1;33m",
+    Severity.INFO: "\033[1;36m",
+}
 _DIM = "\033[2m"
 _BOLD = "\033[1m"
 _RESET = "\033[0m"

@@ -1,0 +1,35 @@
+"""One module per CLI command; each exposes ``command`` (a click.Command)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def fail(message: str) -> NoReturn:
+    """Report a usage problem on stderr and exit 2."""
+    click.echo(message, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def load_rules(rule_dirs: tuple[str, ...] | list[str], builtin: bool) -> Any:
+    """The rule set, or exit 2 with every rule-file problem located."""
+    from ..engine.ruleset import RuleSetError, load
+
+    try:
+        return load(rule_dirs, builtin=builtin)
+    except RuleSetError as exc:
+        fail("invalid rule set:\n" + "\n".join(str(p) for p in exc.problems))
+
+
+def use_color(stream: object) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
