@@ -24,7 +24,9 @@ MAX_NODES = 200_000
 _CORE_TAGS = {
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
-_Parser = getattr(yaml, "CParser", None)
+# The C parser (libyaml) is ~10x faster; PyYAML does not export CParser at the top level, so
+# ask whether it was built with libyaml at all.
+_HAS_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,7 @@ def load_text(text: str, *, typed: bool = False) -> Document:
 
 
 def _loader() -> type:
-    return yaml.CSafeLoader if _Parser is not None else yaml.SafeLoader
+    return yaml.CSafeLoader if _HAS_LIBYAML else yaml.SafeLoader
 
 
 def _explain_yaml_error(reason: str) -> str:
@@ -217,7 +219,7 @@ class _Builder:
 
     def _scalar(self, event: yaml.ScalarEvent) -> Any:
         value: str = event.value
-        plain = event.implicit[0] and event.style is None
+        plain = event.implicit[0] and not event.style
         if event.tag == "tag:yaml.org,2002:str":
             return value
         if not plain:

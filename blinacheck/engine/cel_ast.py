@@ -196,7 +196,7 @@ class _Checker:
             known = sorted(fields)
             guess = difflib.get_close_matches(node.name, known, n=1)
             hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            what = "declared params" if owner == "params" else f"a {owner}"
+            what = "declared params" if owner == "params" else owner
             listing = ", ".join(known) if known else "none"
             self._problem(node, f"{what} has no field '{node.name}'{hint} (fields: {listing})")
             return "dyn"

@@ -23,7 +23,7 @@ from . import cel_ast, celenv
 from .fields import SUBJECT_TYPES, variables_for
 
 SeverityName = Literal["error", "warning", "info"]
-RULE_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 

@@ -6,11 +6,14 @@ import importlib
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..engine.ruleset import RuleSet
 from ..lint import LintReport
 
 FORMATS = {
     "text": "blinacheck.report.text",
     "json": "blinacheck.report.json_format",
+    "sarif": "blinacheck.report.sarif",
+    "github": "blinacheck.report.github",
 }
 
 
@@ -18,6 +21,9 @@ FORMATS = {
 class RenderOptions:
     color: bool = False
     verbose: bool = False
+    # The loaded rules, for formats that describe every rule and not only those that fired
+    # (SARIF's tool.driver.rules). None: such formats describe the rules seen in the findings.
+    ruleset: RuleSet | None = None
 
 
 class Reporter(Protocol):

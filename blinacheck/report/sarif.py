@@ -1,0 +1,268 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers (docs/ci.md).
+
+One run; ``tool.driver.rules`` describes every loaded rule (not only those that fired) so a viewer
+can show a rule's help and evidence, plus the two ids the linter reports itself. Overridden
+findings stay in the output with ``suppressions``: a viewer hides them, an auditor still sees who
+signed off what, and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from .. import __version__
+from ..engine.ruleset import Rule
+from ..findings import INVALID_PLAN, RULE_ERROR, Evidence, Finding, Severity
+from ..lint import LintReport
+from . import RenderOptions
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+# Relative paths are relative to where blinacheck ran; in CI that is the checkout root, which
+# GitHub code scanning knows as %SRCROOT%.
+SRCROOT = "%SRCROOT%"
+FINGERPRINT = "blinacheck/v1"
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# Finding.suppressed.kind -> SARIF suppression kind: an override written in the plan file is
+# "inSource"; anything kept elsewhere (the baseline file, project configuration) is "external".
+SUPPRESSION_KINDS = {"inline": "inSource", "baseline": "external"}
+
+_FORMAT_DOC = Evidence("blinacheck plan-file format, docs/plan-format.md")
+# Rule ids the linter reports itself, with no rule file behind them.
+_OWN_RULES: dict[str, tuple[str, str, Severity]] = {
+    INVALID_PLAN: (
+        "The plan file is not valid",
+        "The file could not be read as a blinacheck plan (format version 1): a YAML or JSON "
+        "syntax error, a missing or unknown key, or a value of the wrong kind. No clinical rule "
+        "runs on a plan that is not valid. The message says what to change, at the line given.",
+        Severity.ERROR,
+    ),
+    RULE_ERROR: (
+        "A rule could not be evaluated",
+        "A rule's condition failed while it was evaluated on this plan (for example, it compared "
+        "a value the plan does not give). The rule is neither passed nor failed; fix the rule, "
+        "or report it to whoever maintains it.",
+        Severity.ERROR,
+    ),
+}
+
+
+def level(severity: Severity) -> str:
+    return LEVELS[severity]
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A SARIF artifactLocation: relative paths against %SRCROOT%, absolute ones as file URIs."""
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    posix = Path(os.path.normpath(path)).as_posix()
+    return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across edits elsewhere in the plan: rule + file + what the finding is about.
+
+    The line number is left out on purpose. A finding with no subject (a file that is not even
+    YAML) falls back to its message.
+    """
+    about = finding.subject or finding.message
+    path = Path(os.path.normpath(finding.path)).as_posix()
+    digest = hashlib.sha256("\0".join((finding.rule, path, about)).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+def _camel(rule_id: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", rule_id))
+
+
+def _evidence_text(evidence: tuple[Evidence, ...]) -> list[str]:
+    lines = []
+    for item in evidence:
+        line = f"- {item.source}"
+        if item.note:
+            line += f": {item.note}"
+        if item.url:
+            line += f" <{item.url}>"
+        if item.unconfirmed:
+            line += " (unconfirmed)"
+        lines.append(line)
+    return lines
+
+
+def _md(text: str) -> str:
+    # Evidence notes are plain text; keep Markdown from reading "*" or "_" as emphasis.
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+
+
+def _evidence_markdown(evidence: tuple[Evidence, ...]) -> list[str]:
+    lines = []
+    for item in evidence:
+        source = f"[{_md(item.source)}]({item.url})" if item.url else _md(item.source)
+        line = f"- {source}"
+        if item.note:
+            line += f": {_md(item.note)}"
+        if item.unconfirmed:
+            line += " *(unconfirmed)*"
+        lines.append(line)
+    return lines
+
+
+def _help(description: str, evidence: tuple[Evidence, ...], extra: list[str]) -> dict[str, str]:
+    text = [description, *extra]
+    markdown = [_md(description), *(_md(line) for line in extra)]
+    if evidence:
+        text += ["", "Evidence:", *_evidence_text(evidence)]
+        markdown += ["", "**Evidence**", "", *_evidence_markdown(evidence)]
+    return {"text": "\n".join(text).strip(), "markdown": "\n".join(markdown).strip()}
+
+
+def _descriptor(
+    rule_id: str,
+    title: str,
+    description: str,
+    severity: Severity | None,
+    evidence: tuple[Evidence, ...],
+    properties: dict[str, object],
+    extra_help: list[str],
+) -> dict[str, object]:
+    descriptor: dict[str, object] = {
+        "id": rule_id,
+        "name": _camel(rule_id),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": description or title},
+        "help": _help(description or title, evidence, extra_help),
+    }
+    if severity is not None:
+        descriptor["defaultConfiguration"] = {"level": level(severity)}
+    descriptor["properties"] = properties
+    return descriptor
+
+
+def rule_descriptor(rule: Rule) -> dict[str, object]:
+    extra = []
+    if rule.severity_cases:
+        extra.append(
+            f"\nDefault severity {rule.severity}; the rule raises or lowers it for some plans."
+        )
+    if not rule.overridable:
+        extra.append("\nThis finding cannot be overridden in the plan file.")
+    return _descriptor(
+        rule.id,
+        rule.title,
+        rule.description,
+        rule.severity,
+        rule.evidence,
+        {
+            "subject": rule.for_each,
+            "tags": ["blinatumomab", rule.for_each],
+            "overridable": rule.overridable,
+            "builtin": rule.builtin,
+        },
+        extra,
+    )
+
+
+def _own_descriptor(rule_id: str) -> dict[str, object]:
+    title, description, severity = _OWN_RULES[rule_id]
+    evidence = (_FORMAT_DOC,) if rule_id == INVALID_PLAN else ()
+    return _descriptor(
+        rule_id, title, description, severity, evidence, {"tags": ["blinacheck"]}, []
+    )
+
+
+def _seen_descriptor(finding: Finding) -> dict[str, object]:
+    """A rule known only from its findings (no rule set given, or an id the linter adds)."""
+    title = finding.title or finding.rule
+    return _descriptor(finding.rule, title, "", None, finding.evidence, {"tags": ["blinacheck"]}, [])
+
+
+def driver_rules(report: LintReport, options: RenderOptions) -> list[dict[str, object]]:
+    rules: list[dict[str, object]] = []
+    if options.ruleset is not None:
+        rules += [rule_descriptor(rule) for rule in options.ruleset.rules]
+    described = {str(rule["id"]) for rule in rules}
+    for rule_id in _OWN_RULES:
+        if rule_id not in described:
+            rules.append(_own_descriptor(rule_id))
+            described.add(rule_id)
+    for finding in report.findings:
+        if finding.rule not in described:
+            rules.append(_seen_descriptor(finding))
+            described.add(finding.rule)
+    return rules
+
+
+def result(finding: Finding, rule_index: int) -> dict[str, object]:
+    data: dict[str, object] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": level(finding.severity),
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(finding.path),
+                    "region": {
+                        "startLine": max(finding.line, 1),
+                        "startColumn": max(finding.column, 1),
+                    },
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
+    }
+    if finding.suppressed is not None:
+        data["suppressions"] = [
+            {
+                "kind": SUPPRESSION_KINDS.get(finding.suppressed.kind, "external"),
+                "status": "accepted",
+                "justification": finding.suppressed.reason,
+                "properties": {"blinacheckKind": finding.suppressed.kind},
+            }
+        ]
+    properties = {
+        key: value
+        for key, value in (
+            ("cycle", finding.cycle),
+            ("day", finding.day),
+            ("pointer", finding.subject),
+        )
+        if value not in (None, "")
+    }
+    if properties:
+        data["properties"] = properties
+    return data
+
+
+def as_data(report: LintReport, options: RenderOptions) -> dict[str, object]:
+    rules = driver_rules(report, options)
+    index = {str(rule["id"]): position for position, rule in enumerate(rules)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "blinacheck",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": rules,
+                    }
+                },
+                # Columns are counted in characters (code points), as the text output shows them.
+                "columnKind": "unicodeCodePoints",
+                "results": [result(f, index[f.rule]) for f in report.findings],
+            }
+        ],
+    }
+
+
+def render(report: LintReport, options: RenderOptions) -> str:
+    return json.dumps(as_data(report, options), indent=2, ensure_ascii=False) + "\n"
