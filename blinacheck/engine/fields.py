@@ -209,3 +209,19 @@ def variables_for(subject: str) -> dict[str, str]:
         variables["cycle"] = "cycle"
     variables[subject] = SUBJECT_TYPES[subject]
     return variables
+
+
+def markdown() -> str:
+    """The field reference of docs/rules.md, generated from this table."""
+    out: list[str] = []
+    for name, fields in OBJECTS.items():
+        out += [f"#### `{name}`", "", "| field | type | meaning |", "|---|---|---|"]
+        for field_name, spec in fields.items():
+            optional = " (optional)" if spec.optional else ""
+            out.append(f"| `{field_name}` | {spec.type}{optional} | {spec.doc} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

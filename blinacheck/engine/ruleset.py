@@ -160,8 +160,17 @@ class RuleSet:
         return [rule for rule in self.rules if rule.for_each == kind]
 
 
+def _builtin_folder() -> Any:
+    try:
+        return resources.files("blinacheck.builtin_rules")
+    except ModuleNotFoundError:
+        # Imported from a source checkout (e.g. pytest puts the repository first on sys.path):
+        # the rules sit beside the package; an installed wheel ships them inside it.
+        return FsPath(__file__).resolve().parents[2] / "rules"
+
+
 def builtin_rule_files() -> list[tuple[str, bytes]]:
-    folder = resources.files("blinacheck.builtin_rules")
+    folder = _builtin_folder()
     files = sorted(
         (entry for entry in folder.iterdir() if entry.name.endswith((".yaml", ".yml"))),
         key=lambda entry: entry.name,
