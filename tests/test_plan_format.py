@@ -195,7 +195,9 @@ def test_wrong_infusion_units_are_errors(builtin_rules: RuleSet, dose: str, expe
         ("28 MCG / day", False, "mcg"),
     ],
 )
-def test_infusion_unit_spellings(builtin_rules: RuleSet, dose: str, per_m2: bool, unit: str) -> None:
+def test_infusion_unit_spellings(
+    builtin_rules: RuleSet, dose: str, per_m2: bool, unit: str
+) -> None:
     text = f"""
     blinacheck: 1
     indication: mrd-positive

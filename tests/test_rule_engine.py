@@ -28,7 +28,6 @@ cycles:
 """
 
 
-
 def rules_dir(tmp_path: Path, body: str) -> str:
     folder = tmp_path / "rules"
     folder.mkdir(exist_ok=True)
@@ -55,7 +54,9 @@ def test_valid_rule_with_severity_cases_message_and_report_at(tmp_path: Path) ->
                 severity: error
           for_each: intrathecal
           when: has(intrathecal.dose_mg)
-          message: "IT of {{intrathecal.drugs}} on day {{intrathecal.cycle_day}}, {{intrathecal.dose_mg}} mg"
+          message: >-
+            IT of {{intrathecal.drugs}} on day {{intrathecal.cycle_day}},
+            {{intrathecal.dose_mg}} mg
           report_at: dose
           params: {many: 1}
           evidence: [{source: test evidence for this rule}]

@@ -24,8 +24,13 @@ def timeline_of(text: str, ruleset: RuleSet) -> Timeline:
 
 @pytest.mark.parametrize(
     ("date", "day"),
-    [("2026-03-02", 1), ("2026-03-01", -1), ("2026-02-27", -3), ("2026-03-09", 8),
-     ("2026-03-29", 28)],
+    [
+        ("2026-03-02", 1),
+        ("2026-03-01", -1),
+        ("2026-02-27", -3),
+        ("2026-03-09", 8),
+        ("2026-03-29", 28),
+    ],
 )
 def test_date_to_cycle_day_has_no_day_0(date: str, day: int) -> None:
     start = dt.date(2026, 3, 2)
@@ -81,7 +86,9 @@ def test_bsa_is_mosteller_when_not_given_and_scales_per_m2_doses(builtin_rules: 
     assert tl.patient["bsa_m2"] == pytest.approx(0.8944, abs=1e-4)
     assert tl.patient["bsa_source"] == "mosteller"
     lower, target = tl.cycles[0]["steps"]
-    assert lower["mcg_per_m2_per_day"] == 5 and lower["mcg_per_day"] == pytest.approx(4.4721, abs=1e-3)
+    assert lower["mcg_per_m2_per_day"] == 5 and lower["mcg_per_day"] == pytest.approx(
+        4.4721, abs=1e-3
+    )
     assert target["mcg_per_day"] == pytest.approx(13.4164, abs=1e-3)
     premed = tl.cycles[0]["premedication"][0]
     assert premed["dose_mg_per_m2"] == 5 and premed["dose_mg"] == pytest.approx(4.4721, abs=1e-3)
