@@ -16,6 +16,11 @@ from . import __version__
 
 COMMANDS = {
     "lint": ("blinacheck.commands.lint", "Lint plan files, or directories searched for them."),
+    "test": ("blinacheck.commands.test", "Check annotated fixture plans against the rules."),
+    "rules": ("blinacheck.commands.rules", "List the loaded rules: id, severity, subject, title."),
+    "explain": ("blinacheck.commands.explain", "Explain a rule: checks, evidence, example."),
+    "schema": ("blinacheck.commands.schema", "Print the JSON Schema of the plan-file format."),
+    "calendar": ("blinacheck.commands.calendar", "Draw each cycle of plans as a calendar."),
 }
 
 

@@ -89,14 +89,15 @@ def check_day(day: int) -> None:
     if day == 0:
         raise ValueError("there is no Day 0: Day -1 is the day before Day 1")
     if abs(day) > MAX_ABS_DAY:
-        raise ValueError(f"day {day} is more than {MAX_ABS_DAY} days from Day 1")
+        shown = str(day) if len(str(day)) <= 8 else f"{str(day)[:8]}..."
+        raise ValueError(f"day {shown} is more than {MAX_ABS_DAY} days from Day 1")
 
 
 def parse_day_range(text: str) -> tuple[int, int]:
     """``1-7`` -> (1, 7); ``12`` -> (12, 12); ``-3--1`` -> (-3, -1). Inclusive."""
     match = _RANGE.fullmatch(text)
-    if not match:
-        raise ValueError(f"'{text}' is not a day or day range; write e.g. 8 or 1-7")
+    if not match or len(text) > 40:  # also keeps int() away from 5,000-digit numbers
+        raise ValueError(f"'{text[:40]}' is not a day or day range; write e.g. 8 or 1-7")
     first = int(match.group(1))
     last = int(match.group(2)) if match.group(2) is not None else first
     check_day(first)

@@ -26,6 +26,12 @@ SEVERITY_NAMES = ("error", "warning", "info")
 # Rule ids that the linter itself reports (not defined in a rule file).
 INVALID_PLAN = "invalid-plan"
 RULE_ERROR = "rule-error"
+# ... and about overrides (docs/overrides.md): inline comments and baseline entries.
+SUPPRESSION_WITHOUT_REASON = "suppression-without-reason"
+SUPPRESSION_NOT_ALLOWED = "suppression-not-allowed"
+INVALID_SUPPRESSION = "invalid-suppression"
+UNUSED_SUPPRESSION = "unused-suppression"
+BASELINE_ENTRY_UNMATCHED = "baseline-entry-unmatched"
 
 
 @dataclass(frozen=True, slots=True)

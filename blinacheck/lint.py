@@ -6,7 +6,8 @@ source -> plan -> timeline -> rules -> findings, one file at a time; a file neve
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import plan as plan_module
@@ -17,6 +18,10 @@ from .findings import INVALID_PLAN, Evidence, Finding, Severity, sort_findings
 from .source import DEFAULT_MAX_BYTES, Document, SourceError, load_bytes
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+# A file found in a folder that cannot be read as YAML is still reported when it says it is a
+# plan: a tab or a typo must not make a plan drop silently out of a pre-commit check.
+_MEANT_AS_PLAN = re.compile(rb'^(\xef\xbb\xbf)?[ {"]*blinacheck"?\s*:', re.MULTILINE)
+_MEANT_AS_PLAN_WINDOW = 64 * 1024
 _FORMAT_EVIDENCE = (Evidence("blinacheck plan-file format, docs/plan-format.md"),)
 
 
@@ -87,7 +92,7 @@ def lint_bytes(
     try:
         document = read_document(raw, path, max_bytes)
     except SourceError as exc:
-        if not explicit:
+        if not explicit and not _MEANT_AS_PLAN.search(raw[:_MEANT_AS_PLAN_WINDOW]):
             return FileResult(path, [], is_plan=False)
         return FileResult(path, [invalid(path, p.line, p.column, p.message) for p in exc.problems])
     if not explicit and not (isinstance(document.data, dict) and "blinacheck" in document.data):
@@ -122,30 +127,85 @@ def lint_file(
     return lint_bytes(raw, path, ruleset, explicit=explicit, max_bytes=max_bytes)
 
 
-def discover(paths: Iterable[str]) -> Iterator[tuple[str, bool]]:
-    """Files to lint, each with whether it was named explicitly. Raise PathError for bad paths."""
+def discover(
+    paths: Iterable[str],
+    *,
+    exclude: Callable[[str], bool] | None = None,
+    only_plans: bool = False,
+) -> Iterator[tuple[str, bool]]:
+    """Files to lint, each with whether it was named explicitly. Raise PathError for bad paths.
+
+    ``exclude`` (config ``exclude``) prunes directory searches. With ``only_plans`` (the
+    pre-commit hook) a named file is treated like a file found in a directory: excluded files
+    are left out, and non-plans are skipped instead of reported.
+    """
+    excluded = exclude or (lambda _path: False)
     for path in paths:
         if os.path.isdir(path):
             found = []
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and not excluded(os.path.join(root, d))
+                )
                 found += [os.path.join(root, f) for f in files if f.endswith(PLAN_SUFFIXES)]
             for file in sorted(found):
-                yield file, False
+                if not excluded(file):
+                    yield file, False
         elif os.path.isfile(path):
-            yield path, True
+            if not (only_plans and excluded(path)):
+                yield path, not only_plans or _declares_plan(path)
         elif os.path.exists(path):
             raise PathError(f"{path}: not a regular file or directory")
         else:
             raise PathError(f"{path}: no such file or directory")
 
 
+_DECLARES_PLAN = re.compile(rb"""(?m)^["']?blinacheck["']?[ \t]*:|"blinacheck"\s*:""")
+
+
+def _declares_plan(path: str) -> bool:
+    """Whether a file's text has a top-level ``blinacheck:`` key, even if it does not parse.
+
+    With ``only_plans``, such a file is linted as if named explicitly, so that a plan with a
+    YAML syntax error is reported rather than skipped as "not a plan".
+    """
+    try:
+        with open(path, "rb") as handle:
+            return _DECLARES_PLAN.search(handle.read(65536)) is not None
+    except OSError:
+        return True  # let lint_file report why it cannot be read
+
+
 def lint_paths(
-    paths: Iterable[str], ruleset: RuleSet, *, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[str],
+    ruleset: RuleSet,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    exclude: Callable[[str], bool] | None = None,
+    only_plans: bool = False,
+    jobs: int | None = 1,
 ) -> LintReport:
+    """Lint files and folders. ``jobs``: processes to use; None picks (see parallel.auto_jobs).
+
+    With more than one job the output is identical, in the same order (docs/performance.md).
+    """
     report = LintReport()
-    for file, explicit in discover(list(paths)):
-        result = lint_file(file, ruleset, explicit=explicit, max_bytes=max_bytes)
+    files = list(discover(list(paths), exclude=exclude, only_plans=only_plans))
+    results: Iterable[FileResult] = (
+        lint_file(file, ruleset, explicit=explicit, max_bytes=max_bytes) for file, explicit in files
+    )
+    if jobs is None or jobs > 1:
+        from . import parallel
+
+        jobs = parallel.auto_jobs(len(files)) if jobs is None else min(jobs, len(files))
+        if jobs > 1:
+            try:
+                spec = parallel.spec_of(ruleset)
+            except parallel.NotRebuildable:
+                spec = None  # rules compiled from text in memory: one process it is
+            if spec is not None:
+                results = parallel.lint_files(files, spec, max_bytes=max_bytes, jobs=jobs)
+    for (file, _), result in zip(files, results, strict=True):
         if result.is_plan:
             report.results.append(result)
         else:

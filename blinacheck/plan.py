@@ -48,7 +48,7 @@ def _as_day(value: Any) -> Any:
             day = int(value.strip())
         except ValueError:
             raise ValueError(
-                f"'{value}' is not a cycle day; write a whole number such as 8 or -3"
+                f"'{value[:40]}' is not a cycle day; write a whole number such as 8 or -3"
             ) from None
         dates.check_day(day)
         return day
@@ -194,6 +194,10 @@ class Plan(_Model):
 def validate(document: Document) -> tuple[Plan | None, list[PathProblem]]:
     """Type and check a parsed document. Returns the plan, or None with every problem found."""
     data = document.data
+    if data is None:  # only comments, or a lone null
+        return None, [
+            PathProblem((), "the file has no plan in it; a plan starts with 'blinacheck: 1'")
+        ]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         return None, [

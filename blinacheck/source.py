@@ -55,6 +55,19 @@ class Document:
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, tuple[str, Any]]:
+        # Sent between processes (lint --jobs) as text and values only: the position tables
+        # are most of the pickle and cost more to unpickle than to parse the text again, which
+        # happens only if something asks for a position.
+        return _unpickled_document, (self.text, self.data)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("positions", "key_positions"):  # absent only after unpickling
+            parsed = load_text(self.text)
+            self.positions, self.key_positions = parsed.positions, parsed.key_positions
+            return getattr(self, name)
+        raise AttributeError(name)
+
     def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the node at ``path``; the nearest existing ancestor otherwise."""
         if key and path in self.key_positions:
@@ -74,10 +87,20 @@ class Document:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def _unpickled_document(text: str, data: Any) -> Document:
+    document = Document.__new__(Document)
+    document.text, document.data = text, data
+    return document
+
+
 def decode(raw: bytes) -> str:
     """Decode UTF-8 (BOM allowed); refuse other encodings and NUL bytes with a location."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # also the start of UTF-32 LE/BE
+        raise SourceError(
+            [Problem(1, 1, "the file is saved as UTF-16 or UTF-32; save it as UTF-8 text")]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -136,8 +159,11 @@ def load_text(text: str, *, typed: bool = False) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or exc.context or "invalid YAML"
-        raise SourceError([Problem(line, column, _explain_yaml_error(reason))]) from None
-    except yaml.YAMLError as exc:  # e.g. reader errors for control characters
+        message = _explain_yaml_error(reason, text, line)
+        raise SourceError([Problem(line, column, message)]) from None
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        raise SourceError([_control_character(text, exc)]) from None
+    except yaml.YAMLError as exc:
         raise SourceError([Problem(1, 1, f"cannot read the file as YAML: {exc}")]) from None
     except RecursionError:  # pragma: no cover - the depth limit fires long before
         raise SourceError([Problem(1, 1, "nesting too deep")]) from None
@@ -148,10 +174,27 @@ def _loader() -> type:
     return yaml.CSafeLoader if _HAS_LIBYAML else yaml.SafeLoader
 
 
-def _explain_yaml_error(reason: str) -> str:
-    if "\\t" in reason or "\t" in reason or "tab" in reason:
+def _explain_yaml_error(reason: str, text: str = "", line: int = 0) -> str:
+    # libyaml's messages do not name the tab (the pure-Python parser's do): look at the line.
+    lines = text.splitlines()
+    tab_on_line = 0 < line <= len(lines) and "\t" in lines[line - 1]
+    if "\\t" in reason or "\t" in reason or "tab" in reason or tab_on_line:
         return f"YAML syntax error: {reason}; indent with spaces, not tabs"
     return f"YAML syntax error: {reason}"
+
+
+def _control_character(text: str, exc: yaml.reader.ReaderError) -> Problem:
+    # The C reader reports a byte offset, the Python one a character offset: find the
+    # character itself, which is what the user has to delete anyway.
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    offset = text.find(chr(code))
+    line, column = _offset_to_position(text[:offset]) if offset >= 0 else (1, 1)
+    return Problem(
+        line,
+        column,
+        f"control character U+{code:04X} is not allowed in a YAML file; delete it "
+        "(it is often pasted in invisibly from another program)",
+    )
 
 
 class _Stop(yaml.YAMLError):

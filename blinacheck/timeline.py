@@ -64,6 +64,7 @@ def build(plan: Plan) -> Timeline:
     cycles = [
         _cycle_view(index, cycle, starts[index], bsa) for index, cycle in enumerate(plan.cycles)
     ]
+    _add_course_facts(cycles)
     _add_weight_age(patient, plan.patient, starts[0])
     gaps = [_gap_view(cycles[i], cycles[i + 1], plan.cycles[i]) for i in range(len(cycles) - 1)]
     vaccinations = [_vaccination_view(v.date, v.vaccine, v.live, cycles) for v in plan.vaccinations]
@@ -256,6 +257,7 @@ def _cycle_view(
     view["start_given"] = cycle.start is not None
     if cycle.length_days is not None:
         view["length_days"] = cycle.length_days
+    _derive_cycle(view)
     return view
 
 
@@ -352,6 +354,9 @@ def _vaccination_view(
     last = cycles[-1].get("last_infusion_date")
     if last is not None:
         view["days_after_last_infusion"] = (date - dt.date.fromisoformat(last)).days
+    end = cycles[-1].get("end_date")
+    if end is not None:
+        view["days_after_last_cycle_end"] = (date - dt.date.fromisoformat(end)).days
     return view
 
 
@@ -374,4 +379,153 @@ def _plan_view(
         view["first_day1_date"] = cycles[0]["start"]
     if "last_infusion_date" in cycles[-1]:
         view["last_infusion_date"] = cycles[-1]["last_infusion_date"]
+    if "end_date" in cycles[-1]:
+        view["last_cycle_end_date"] = cycles[-1]["end_date"]
     return view
+
+
+# --- derived facts for the rule pack ----------------------------------------------------------
+# Infusion-day ordinals, step-ups, restarts after toxicity and interruptions, the moments that
+# need premedication, and course-wide counts, so that rules compare them with the label's
+# numbers (kept in the rules' params) instead of doing day arithmetic in CEL.
+
+# The label restarts at the lower dose after grade-3 CRS or neurologic toxicity; after grade 4 it
+# stops for good, so only a grade-3 event makes the next infusion day a restart after toxicity.
+RESTART_GRADE = 3
+
+
+def _higher(entry: dict[str, Any], other: dict[str, Any]) -> bool:
+    """True when ``entry``'s daily dose is higher than ``other``'s (same basis, both known)."""
+    for key in ("mcg_per_m2_per_day", "mcg_per_day"):
+        if key in entry and key in other:
+            return bool(entry[key] > other[key])
+    return False
+
+
+def _first_at_or_after(day: int, infusion_days: list[int]) -> int | None:
+    return next((d for d in infusion_days if d >= day), None)
+
+
+def _restart_days(day: int, hours: float, infusion_days: list[int]) -> list[int]:
+    """Infusion days on which the infusion can resume after an interruption.
+
+    Only the day of the interruption is known, not its hour: one that starts on day 10 and
+    lasts 6 hours resumes on day 10 or 11, one of 48 hours on day 12.
+    """
+    if day < 1:
+        return []
+    found = {
+        _first_at_or_after(day + int(hours // 24), infusion_days),
+        _first_at_or_after(day + math.ceil(hours / 24), infusion_days),
+    }
+    return sorted(d for d in found if d is not None)
+
+
+def _runs(days: list[int]) -> list[list[int]]:
+    """Consecutive runs of days: [3, 4, 7] -> [[3, 4], [7]]."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def _derive_cycle(view: dict[str, Any]) -> None:
+    days = view["days"]
+    by_day = {entry["day"]: entry for entry in days}
+    infusion_days = [entry["day"] for entry in days if entry["infusion"]]
+    for ordinal, day in enumerate(infusion_days, 1):
+        by_day[day]["infusion_day"] = ordinal
+
+    previous: dict[str, Any] | None = None
+    for step in sorted(view["steps"], key=lambda s: s["from_day"]):
+        step["from_infusion_day"] = by_day[step["from_day"]]["infusion_day"]
+        step["step_up"] = previous is not None and _higher(step, previous)
+        previous = step
+
+    restarts: list[int] = []
+    for event in view["adverse_events"]:
+        event["neurologic"] = event["type"] in ("neurologic", "seizure")
+        later = [d for d in infusion_days if d > event["cycle_day"]]
+        if not later or event["cycle_day"] < 1:  # before Day 1 nothing has been interrupted
+            continue
+        resume = by_day[later[0]]
+        event["resume_day"] = resume["day"]
+        event["resume_dose"] = view["steps"][resume["step"]]["dose"]
+        for key in ("mcg_per_day", "mcg_per_m2_per_day"):
+            if key in resume:
+                event[f"resume_{key}"] = resume[key]
+        up = next((d for d in later[1:] if _higher(by_day[d], resume)), None)
+        if up is not None:
+            event["days_to_step_up"] = up - resume["day"]
+        if event["grade"] == RESTART_GRADE:
+            restarts.append(resume["day"])
+    for day in infusion_days:
+        latest = max((r for r in restarts if r <= day), default=None)
+        if latest is not None:
+            by_day[day]["days_since_restart"] = day - latest
+    for step in view["steps"]:
+        since = [
+            by_day[d]["days_since_restart"]
+            for d in dates.days_in_range(step["from_day"], step["to_day"])
+            if "days_since_restart" in by_day[d]
+        ]
+        if since:
+            step["days_since_restart"] = min(since)
+
+    for item in view["interruptions"]:
+        item["restart_days"] = _restart_days(item["cycle_day"], item["hours"], infusion_days)
+        if item["restart_days"]:
+            item["restart_day"] = item["restart_days"][0]
+    view["premedication_moments"] = _premedication_moments(view)
+
+    if "start" in view:
+        last_day = max(view["last_infusion_day"], view.get("length_days", 0))
+        view["end_date"] = _iso(dt.date.fromisoformat(view["start"]), last_day)
+
+
+def _premedication_moments(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """Infusion starts that may need premedication: Day 1, each step-up, each restart."""
+    moments: list[dict[str, Any]] = [{"kind": "start", "day": 1, "accepted_days": [1]}]
+    for step in sorted(view["steps"], key=lambda s: s["from_day"]):
+        if step["step_up"]:
+            day = step["from_day"]
+            moments.append({"kind": "step-up", "day": day, "accepted_days": [day]})
+    restart_days: set[int] = set()
+    for item in view["interruptions"]:
+        if item["restart_days"]:
+            moments.append(
+                {
+                    "kind": "restart",
+                    "day": item["restart_day"],
+                    "accepted_days": item["restart_days"],
+                    "hours": item["hours"],
+                }
+            )
+            restart_days.update(item["restart_days"])
+    # Days without infusion that no interruption entry accounts for are an interruption too,
+    # of at least 24 hours per day.
+    for run in _runs(view["unexplained_gap_days"]):
+        day = run[-1] + 1
+        if day not in restart_days:
+            moments.append(
+                {"kind": "restart", "day": day, "accepted_days": [day], "hours": 24.0 * len(run)}
+            )
+    for moment in moments:
+        moment["drugs"] = sorted(
+            {p["drug"] for p in view["premedication"] if p["cycle_day"] in moment["accepted_days"]}
+        )
+    return sorted(moments, key=lambda m: m["day"])
+
+
+def _add_course_facts(cycles: list[dict[str, Any]]) -> None:
+    """Facts about an adverse event that depend on the whole course, not its own cycle."""
+    seizures = 0
+    for position, view in enumerate(cycles):
+        for event in sorted(view["adverse_events"], key=lambda e: (e["cycle_day"], e["index"])):
+            event["later_cycles"] = len(cycles) - position - 1
+            if event["type"] == "seizure":
+                seizures += 1
+                event["seizure_number"] = seizures

@@ -15,6 +15,7 @@ _INFUSION = re.compile(
 )
 _MG = re.compile(rf"\s*{_NUMBER}\s*mg\s*(?P<per_m2>/\s*m(?:2|²|\^2)\s*)?", re.IGNORECASE)
 _NAKED_DECIMAL = re.compile(r"\s*\.\d")
+MAX_DIGITS = 12  # digits in a dose number, decimals included: more is a typo, not a dose
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,14 @@ def _check_number(text: str) -> None:
         raise ValueError(f"dose '{text.strip()}' has no leading zero; write 0.5, not .5")
 
 
+def _amount(number: str, text: str) -> float:
+    # A 400-digit number is "inf" as a float; no rule can compare that meaningfully.
+    amount = float(number)
+    if not math.isfinite(amount) or len(number) > MAX_DIGITS:
+        raise ValueError(f"dose '{text.strip()[:40]}' is not a plausible number")
+    return amount
+
+
 def parse_infusion_dose(text: str) -> Dose:
     _check_number(text)
     match = _INFUSION.fullmatch(text)
@@ -41,7 +50,7 @@ def parse_infusion_dose(text: str) -> Dose:
             f"'{text}' is not an infusion dose; write '<number> mcg/day' or '<number> mcg/m2/day'"
         )
     per_m2 = match.group("per_m2") is not None
-    amount = float(match.group("number"))
+    amount = _amount(match.group("number"), text)
     if amount <= 0:
         raise ValueError(f"dose '{text}' is zero; omit the step for days without infusion")
     return Dose(
@@ -59,7 +68,7 @@ def parse_mg_dose(text: str) -> Dose:
     if not match:
         raise ValueError(f"'{text}' is not a dose in mg; write '<number> mg' or '<number> mg/m2'")
     per_m2 = match.group("per_m2") is not None
-    amount = float(match.group("number"))
+    amount = _amount(match.group("number"), text)
     if amount <= 0:
         raise ValueError(f"dose '{text}' is zero")
     return Dose(amount, per_m2, "mg/m2" if per_m2 else "mg", "mg", text.strip())

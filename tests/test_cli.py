@@ -65,6 +65,8 @@ def test_fail_on_error_ignores_warnings(tmp_path: Path) -> None:
         "blinacheck: 1\nindication: mrd-positive\npatient: {age_years: 40, weight_kg: 70}\n"
         "cycles:\n  - cycle: 1\n    infusion: [{days: 1-28, dose: 28 mcg/day}]\n"
         "    intrathecal: [{day: 1, drugs: [methotrexate]}]\n"
+        "    premedication: [{drug: prednisone, dose: 100 mg, day: 1, minutes_before: 60}]\n"
+        "    hospitalization: 1-3\n"
     )
     assert run("lint", "--fail-on", "error", str(plan)).returncode == 0
     assert run("lint", str(plan)).returncode == 1

@@ -19,7 +19,8 @@ def fail(message: str) -> NoReturn:
 
 def load_rules(rule_dirs: tuple[str, ...] | list[str], builtin: bool) -> Any:
     """The rule set, or exit 2 with every rule-file problem located."""
-    from ..engine.ruleset import RuleSetError, load
+    from ..api import RuleSetError
+    from ..api import load_rules as load
 
     try:
         return load(rule_dirs, builtin=builtin)
@@ -33,3 +34,25 @@ def use_color(stream: object) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def emit(text: str, output: str | None, *, checked: list[str] | tuple[str, ...] = ()) -> None:
+    """Write a command's output to stdout, or to the file named by ``-o/--output``.
+
+    ``checked`` are the files the command read: blinacheck never writes over one of them.
+    """
+    if output is None:
+        sys.stdout.write(text)
+        return
+    for path in checked:
+        try:
+            same = os.path.samefile(output, path)
+        except OSError:  # either does not exist (yet): not the same file
+            same = False
+        if same:
+            fail(f"{output}: is one of the files being checked; choose another output file")
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}")

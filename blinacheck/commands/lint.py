@@ -6,9 +6,30 @@ import sys
 
 import click
 
-from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, use_color
+from . import EXIT_CLEAN, EXIT_FINDINGS, emit, fail, use_color
 
 FAIL_ON = ("error", "warning", "info", "never")
+# = blinacheck.source.DEFAULT_MAX_BYTES, not imported here so that --help stays light
+DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
+_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3}
+
+
+class ByteSize(click.ParamType):
+    """A size in bytes: 100000, 500KB, 4MiB."""
+
+    name = "size"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower().replace(" ", "")
+        number = text.rstrip("kmgib")
+        unit = text[len(number) :]
+        if not number.isdigit() or unit not in _UNITS or int(number) < 1:
+            self.fail(f"'{value}' is not a size; write e.g. 4MiB, 500KB or 100000", param, ctx)
+        return int(number) * _UNITS[unit]
 
 
 @click.command("lint")
@@ -16,10 +37,16 @@ FAIL_ON = ("error", "warning", "info", "never")
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif", "github", "html"]),
     default="text",
     show_default=True,
     help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the output to FILE instead of standard output (never in colour).",
 )
 @click.option(
     "--rules",
@@ -32,31 +59,118 @@ FAIL_ON = ("error", "warning", "info", "never")
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
-    default="warning",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
+    default=None,
+    help="Lowest severity that makes the exit code 1.  [default: the configuration's fail-on, "
+    "else warning]",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Configuration file (blinacheck.toml, or a pyproject.toml with [tool.blinacheck]) "
+    "instead of the one found from the current directory.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="IDS",
+    help="Comma-separated rule ids to run; replaces the configuration's select.",
+)
+@click.option("--ignore", multiple=True, metavar="IDS", help="Comma-separated rule ids not to run.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Report findings recorded in this baseline file as suppressed.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record the current findings in this baseline file (then report as with --baseline).",
+)
+@click.option(
+    "--only-plans",
+    is_flag=True,
+    help="Treat named files like files found in a directory: skip non-plans and excluded "
+    "files (for the pre-commit hook).",
+)
+@click.option(
+    "--max-file-size",
+    type=ByteSize(),
+    default=DEFAULT_MAX_FILE_SIZE,
+    show_default="4MiB",
+    help="Larger files are reported as invalid-plan, unread (e.g. 4MiB, 500KB, 100000).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Lint in N processes (same output, same order).  [default: every CPU for 50 files "
+    "or more, else 1]",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list files skipped as not being plans.")
 def command(
     paths: tuple[str, ...],
     output_format: str,
+    output: str | None,
     rule_dirs: tuple[str, ...],
     no_builtin_rules: bool,
-    fail_on: str,
+    fail_on: str | None,
+    config_file: str | None,
+    isolated: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline_file: str | None,
+    write_baseline: str | None,
+    only_plans: bool,
+    max_file_size: int,
+    jobs: int | None,
     verbose: bool,
 ) -> None:
     """Lint plan files, or directories searched for them."""
-    from ..findings import Severity
-    from ..lint import PathError, lint_paths
-    from ..report import RenderOptions, get
+    from ..api import PathError, Severity, lint_paths, render
+    from ..baseline import BaselineError
+    from ..config import CommandLine, ConfigError, resolve
+    from ..overrides import run as apply_overrides
 
-    ruleset = load_rules(rule_dirs, not no_builtin_rules)
+    if baseline_file and write_baseline:
+        fail("--baseline and --write-baseline cannot be used together")
+    cli = CommandLine(
+        config=config_file,
+        isolated=isolated,
+        select=select or None,
+        ignore=ignore,
+        rule_dirs=rule_dirs,
+        builtin=not no_builtin_rules,
+        fail_on=fail_on,
+    )
     try:
-        report = lint_paths(paths, ruleset)
-    except PathError as exc:
+        settings = resolve(cli)
+    except ConfigError as exc:
         fail(str(exc))
-    color = use_color(sys.stdout) and output_format == "text"
-    sys.stdout.write(get(output_format)(report, RenderOptions(color=color, verbose=verbose)))
+    ruleset, fail_on = settings.ruleset, settings.fail_on
+    exclude = settings.exclude.matches if settings.exclude else None
+    try:
+        report = lint_paths(
+            paths,
+            ruleset,
+            exclude=exclude,
+            only_plans=only_plans,
+            max_bytes=max_file_size,
+            jobs=jobs,
+        )
+        report, notes = apply_overrides(
+            report, settings.policy, baseline_file=baseline_file, write_baseline=write_baseline
+        )
+    except (PathError, BaselineError) as exc:
+        fail(str(exc))
+    for note in [*settings.notes, *notes]:
+        click.echo(note, err=True)
+    color = use_color(sys.stdout) and output_format == "text" and output is None
+    text = render(report, output_format, ruleset=ruleset, color=color, verbose=verbose)
+    emit(text, output, checked=[result.path for result in report.results])
     if fail_on == "never":
         sys.exit(EXIT_CLEAN)
     threshold = Severity.parse(fail_on)

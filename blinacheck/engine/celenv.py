@@ -11,6 +11,23 @@ from typing import Any
 
 from .fields import variables_for
 
+# Limits on what a rule file may ask of the evaluator (docs/limits.md). CEL itself has no I/O,
+# no recursion and no unbounded loops; cel-expr-python stops any one evaluation after 10,000
+# comprehension iterations ("Iteration budget exceeded") and its parser refuses nesting deeper
+# than 32. What neither sees is a string that grows: ``replace`` multiplies a string's size
+# with every chained call (nine calls on ten characters make ten gigabytes), so it is refused,
+# and expression text is capped so that concatenation chains stay small.
+MAX_EXPRESSION_CHARS = 4000
+ITERATION_BUDGET = 10_000  # cel-expr-python's own, fixed; measured, for messages and docs
+FORBIDDEN_FUNCTIONS = {
+    "replace": "it can multiply the size of a string with every call",
+}
+# Concatenation only adds sizes, but inside a comprehension it adds them once per iteration and
+# cel-cpp keeps every intermediate string until the evaluation ends: 300 concatenations of a
+# 500-character title over a plan's 2,400 days took 10 s and 3 GB in one evaluation. The
+# built-in rules use at most 17 '+' and 2 'join' in an expression.
+MAX_CALLS = {"_+_": 32, "join": 4, "format": 4}
+
 
 class CelCompileError(Exception):
     """An expression that does not compile; the message is ready for a user."""
@@ -43,25 +60,215 @@ def _clean(message: str) -> str:
     head = lines[0] if lines else "invalid expression"
     for prefix in ("INVALID_ARGUMENT: ", "ERROR: "):
         head = head.removeprefix(prefix)
-    head = head.replace("<input>:", "expression ")
+    head = head.replace("<input>:", "expression ").replace(" -1:-1:", ":")
     picture = [line.replace(" [INVALID_ARGUMENT]", "") for line in lines[1:3]]
     return "\n".join([head, *picture]) if picture else head
 
 
 def compile_expression(subject: str, text: str) -> Any:
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise CelCompileError(
+            f"expression is {len(text):,} characters long, over the limit of "
+            f"{MAX_EXPRESSION_CHARS:,}; split the rule into simpler ones"
+        )
     try:
-        return environment(subject).compile(text)
+        expression = environment(subject).compile(text)
     except RuntimeError as exc:
         raise CelCompileError(_clean(str(exc))) from None
+    serialized = expression.serialize()
+    for name, why in FORBIDDEN_FUNCTIONS.items():
+        # A call's function name is field 2 of cel.expr.Expr.Call: tag 0x12, then the length.
+        if b"\x12" + bytes([len(name)]) + name.encode() in serialized:
+            raise CelCompileError(f"'{name}()' is not available in blinacheck rules: {why}")
+    for name, most in MAX_CALLS.items():
+        calls = serialized.count(b"\x12" + bytes([len(name)]) + name.encode())
+        if calls > most:
+            shown = "+" if name == "_+_" else f"{name}()"
+            raise CelCompileError(
+                f"'{shown}' is used {calls} times, more than the {most} allowed in one "
+                "expression (strings built in a loop can exhaust memory); split the rule"
+            )
+    return Program(subject, text, expression)
 
 
 def evaluate(subject: str, expression: Any, data: dict[str, Any]) -> Any:
     """Evaluate and return the plain Python value; raise CelEvalError for CEL errors."""
     cel = _cel()
+    if isinstance(expression, Program):
+        expression = expression.checked
     try:
         value = expression.eval(environment(subject).Activation(data))
     except RuntimeError as exc:
-        raise CelEvalError(_clean(str(exc)).splitlines()[0]) from None
+        raise CelEvalError(_eval_message(exc)) from None
     if value.type() == cel.Type.ERROR:
         raise CelEvalError(str(value.value()))
     return value.plain_value()
+
+
+# --- evaluating many rules on one plan: one shared activation per file -------------------------
+#
+# cel-expr-python converts a bound Python value to CEL in full the first time an evaluation
+# reads it, and keeps the conversion for the life of the Activation. Binding ``plan`` afresh for
+# every (rule, subject) pair therefore converted the whole plan (every cycle, every day)
+# thousands of times per file. Instead each file gets ONE activation holding the plan, the
+# patient and every rule's params; an expression is compiled a second time, wrapped so that it
+# picks its ``cycle``, its subject and its ``params`` from there, with two functions that return
+# the indexes of the evaluation under way:
+#
+#     [plan.cycles[_ci()]].map(cycle, [cycle.intrathecal[_si()]].map(intrathecal,
+#         [_params['rule-id']].map(params, (<the rule's expression>))[0])[0])[0]
+#
+# The rule's own expression is unchanged, sees the same names with the same values, and is
+# still checked (types, fields) as written; the wrapper adds three iterations to the budget.
+# Subjects are addressed inside ``plan`` (converted once) where the timeline nests them there
+# ("direct"); SharedActivation checks that it does, else binds each kind's subjects as a list.
+
+_CURRENT = [0, 0]  # cycle index, subject index of the evaluation under way (one per process)
+_SUBJECT_VARIABLE = "_k_"  # _k_intrathecal: every intrathecal subject of the file, in order
+# Where each kind's subjects sit inside the plan view, and the key of their list.
+DIRECT = {
+    "cycle": ("cycles", None),
+    "infusion_step": ("cycle", "steps"),
+    "intrathecal": ("cycle", "intrathecal"),
+    "premedication": ("cycle", "premedication"),
+    "interruption": ("cycle", "interruptions"),
+    "adverse_event": ("cycle", "adverse_events"),
+    "vaccination": ("plan", "vaccinations"),
+}
+
+
+class Program:
+    """A compiled rule expression: as checked against the field schema, and as run."""
+
+    __slots__ = ("_runtime", "checked", "subject", "text")
+
+    def __init__(self, subject: str, text: str, checked: Any) -> None:
+        self.subject = subject
+        self.text = text
+        self.checked = checked
+        self._runtime: dict[tuple[str, bool], Any] = {}
+
+    def serialize(self) -> bytes:
+        data: bytes = self.checked.serialize()
+        return data
+
+    def runtime(self, rule_id: str, direct: bool) -> Any:
+        """The wrapped expression for the shared activation (compiled on first use)."""
+        compiled = self._runtime.get((rule_id, direct))
+        if compiled is None:
+            text = _wrap(self.subject, rule_id, self.text, direct)
+            compiled = runtime_environment().compile(text)
+            self._runtime[(rule_id, direct)] = compiled
+        return compiled
+
+
+def _wrap(subject: str, rule_id: str, text: str, direct: bool) -> str:
+    from .fields import IN_CYCLE
+
+    quoted = rule_id.replace("\\", "\\\\").replace("'", "\\'")
+    wrapped = f"[_params['{quoted}']].map(params, ({text}\n))[0]"
+    if subject not in ("plan", "cycle"):
+        if direct and subject in DIRECT:
+            owner, key = DIRECT[subject]
+            source = f"{owner}.{key}[_si()]"
+        else:
+            source = f"{_SUBJECT_VARIABLE}{subject}[_si()]"
+        wrapped = f"[{source}].map({subject}, {wrapped})[0]"
+    if subject in IN_CYCLE:
+        cycles = "plan.cycles" if direct else "_cycles"
+        wrapped = f"[{cycles}[_ci()]].map(cycle, {wrapped})[0]"
+    return wrapped
+
+
+@functools.cache
+def runtime_environment() -> Any:
+    cel = _cel()
+    from cel_expr_python.ext import ext_math, ext_strings
+
+    from .fields import SUBJECT_TYPES
+
+    names = ["plan", "patient", "_cycles", "_params"]
+    names += [f"{_SUBJECT_VARIABLE}{kind}" for kind in SUBJECT_TYPES if kind not in names]
+    indexes = [
+        cel.FunctionDecl(name, [cel.Overload(name, cel.Type.INT, [], impl=impl)])
+        for name, impl in (("_ci", lambda: _CURRENT[0]), ("_si", lambda: _CURRENT[1]))
+    ]
+    return cel.NewEnv(
+        variables={name: cel.Type.DYN for name in names},
+        extensions=[ext_strings.ExtStrings(), ext_math.ExtMath()],
+        functions=indexes,
+    )
+
+
+class SharedActivation:
+    """Everything the rules read about one plan, converted to CEL at most once.
+
+    ``subjects`` maps each kind to its subjects as (data, cycle index, index in its own list).
+    """
+
+    def __init__(
+        self,
+        plan: dict[str, Any],
+        patient: dict[str, Any],
+        cycles: list[dict[str, Any]],
+        subjects: dict[str, list[tuple[dict[str, Any], int | None, int]]],
+        params: dict[str, dict[str, Any]],
+    ) -> None:
+        self.direct = _nested_in_plan(plan, cycles, subjects)
+        data: dict[str, Any] = {"plan": plan, "patient": patient, "_params": params}
+        if not self.direct:
+            data["_cycles"] = cycles
+        for kind, items in subjects.items():
+            if kind not in ("plan", "cycle") and (not self.direct or kind not in DIRECT):
+                data[f"{_SUBJECT_VARIABLE}{kind}"] = [item for item, _, _ in items]
+        self.activation = runtime_environment().Activation(data)
+
+    def evaluate(
+        self, program: Program, rule_id: str, cycle: int | None, position: int, ordinal: int
+    ) -> Any:
+        """Like :func:`evaluate`, for one subject: its ``position`` in its own list in the
+        plan view, its ``ordinal`` among all subjects of its kind."""
+        cel = _cel()
+        _CURRENT[0] = cycle if cycle is not None else 0
+        _CURRENT[1] = position if self.direct and program.subject in DIRECT else ordinal
+        try:
+            value = program.runtime(rule_id, self.direct).eval(self.activation)
+        except RuntimeError as exc:
+            raise CelEvalError(_eval_message(exc)) from None
+        if value.type() == cel.Type.ERROR:
+            raise CelEvalError(str(value.value()))
+        return value.plain_value()
+
+
+def _nested_in_plan(
+    plan: dict[str, Any],
+    cycles: list[dict[str, Any]],
+    subjects: dict[str, list[tuple[dict[str, Any], int | None, int]]],
+) -> bool:
+    """Whether every subject is the very object found where DIRECT says (cheap identity test)."""
+    try:
+        if plan.get("cycles") is not cycles:
+            return False
+        for kind, (owner, key) in DIRECT.items():
+            for item, cycle, position in subjects.get(kind, ()):
+                if owner == "cycles":
+                    found = cycles[position]
+                elif owner == "cycle":
+                    found = cycles[cycle][key][position]  # type: ignore[index]
+                else:
+                    found = plan[owner if key is None else key][position]
+                if found is not item:
+                    return False
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def _eval_message(exc: RuntimeError) -> str:
+    message = _clean(str(exc)).splitlines()[0]
+    if "Iteration budget exceeded" in message:
+        message = (
+            f"it ran over CEL's budget of {ITERATION_BUDGET:,} comprehension iterations "
+            "for one evaluation; simplify the rule"
+        )
+    return message

@@ -5,23 +5,63 @@ An evaluation error is a finding about the rule (``rule-error``), never a silent
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ..findings import RULE_ERROR, Finding, Severity
 from ..source import Document
 from ..timeline import Subject, Timeline
-from .celenv import CelEvalError, evaluate
+from .celenv import CelEvalError, SharedActivation
 from .ruleset import Rule, RuleSet
+
+Run = Callable[[Any], Any]  # evaluates one compiled expression for the subject at hand
+
+# One evaluation is bounded by CEL's iteration budget; this bounds how many of them a rule can
+# chain on one file (a plan at every limit has thousands of subjects). A rule past it is
+# skipped for the rest of the file, with a rule-error finding. Real rules take microseconds.
+RULE_SECONDS_PER_FILE = 2.0
 
 
 def apply(ruleset: RuleSet, timeline: Timeline, document: Document, path: str) -> list[Finding]:
     findings: list[Finding] = []
+    shared = SharedActivation(
+        timeline.plan,
+        timeline.patient,
+        timeline.cycles,
+        {
+            kind: [(s.data, s.cycle_index, _position(s, i)) for i, s in enumerate(subjects)]
+            for kind, subjects in timeline.subjects.items()
+        },
+        {rule.id: rule.params for rule in ruleset.rules},
+    )
     for rule in ruleset.rules:
-        for subject in timeline.subjects[rule.for_each]:
-            finding = _apply_one(rule, subject, timeline, document, path)
+        started = time.monotonic()
+        for index, subject in enumerate(timeline.subjects[rule.for_each]):
+            run = _runner(shared, rule, subject, index)
+            finding = _apply_one(rule, subject, run, document, path)
             if finding is not None:
                 findings.append(finding)
+            if time.monotonic() - started > RULE_SECONDS_PER_FILE:
+                findings.append(_over_time(rule, subject, document, path))
+                break
     return findings
+
+
+def _over_time(rule: Rule, subject: Subject, document: Document, path: str) -> Finding:
+    line, column = document.locate(subject.path)
+    return Finding(
+        rule=RULE_ERROR,
+        severity=Severity.ERROR,
+        message=f"rule '{rule.id}' took more than {RULE_SECONDS_PER_FILE:g} s on this file and "
+        "was stopped here; the rest of the file was not checked with it",
+        path=path,
+        line=line,
+        column=column,
+        cycle=subject.cycle,
+        day=subject.day,
+        subject=f"{_pointer(subject.path)}#{rule.id}",
+    )
 
 
 def bindings(rule: Rule, subject: Subject, timeline: Timeline) -> dict[str, Any]:
@@ -36,18 +76,34 @@ def bindings(rule: Rule, subject: Subject, timeline: Timeline) -> dict[str, Any]
     return data
 
 
+def _runner(shared: SharedActivation, rule: Rule, subject: Subject, index: int) -> Run:
+    """Evaluate one of the rule's expressions for this subject (see celenv.SharedActivation)."""
+
+    position = _position(subject, index)
+
+    def run(expression: Any) -> Any:
+        return shared.evaluate(expression, rule.id, subject.cycle_index, position, index)
+
+    return run
+
+
+def _position(subject: Subject, ordinal: int) -> int:
+    """The subject's index in its own list in the plan file (its path ends with it)."""
+    last = subject.path[-1] if subject.path else ordinal
+    return last if isinstance(last, int) else ordinal
+
+
 def _apply_one(
-    rule: Rule, subject: Subject, timeline: Timeline, document: Document, path: str
+    rule: Rule, subject: Subject, run: Run, document: Document, path: str
 ) -> Finding | None:
-    data = bindings(rule, subject, timeline)
     try:
-        fired = evaluate(rule.for_each, rule.when, data)
+        fired = run(rule.when)
         if not isinstance(fired, bool):
             raise CelEvalError(f"the condition gave {fired!r}, not true or false")
         if not fired:
             return None
-        severity = _severity(rule, data)
-        message = _message(rule, data)
+        severity = _severity(rule, run)
+        message = _message(rule, run)
     except CelEvalError as exc:
         line, column = document.locate(subject.path)
         return Finding(
@@ -77,20 +133,20 @@ def _apply_one(
     )
 
 
-def _severity(rule: Rule, data: dict[str, Any]) -> Severity:
+def _severity(rule: Rule, run: Run) -> Severity:
     for expression, severity in rule.severity_cases:
-        if evaluate(rule.for_each, expression, data) is True:
+        if run(expression) is True:
             return severity
     return rule.severity
 
 
-def _message(rule: Rule, data: dict[str, Any]) -> str:
+def _message(rule: Rule, run: Run) -> str:
     parts = []
     for part in rule.message:
         if part.expression is None:
             parts.append(part.text)
         else:
-            parts.append(render_value(evaluate(rule.for_each, part.expression, data)))
+            parts.append(render_value(run(part.expression)))
     return "".join(parts).strip()
 
 

@@ -50,6 +50,7 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "intrathecal_count": _f("int", "IT chemotherapy entries across all cycles"),
         "first_day1_date": _f("string?", "date of the first cycle's Day 1, when known"),
         "last_infusion_date": _f("string?", "date of the last infusion day of the last cycle"),
+        "last_cycle_end_date": _f("string?", "end_date of the last cycle, when known"),
     },
     "patient": {
         "age_years": _f("double?", "age in years (0.5 = six months)"),
@@ -97,6 +98,16 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "intrathecal": _f("list<intrathecal>", "IT chemotherapy doses"),
         "interruptions": _f("list<interruption>", "interruptions of the infusion"),
         "adverse_events": _f("list<adverse_event>", "adverse events"),
+        "end_date": _f(
+            "string?",
+            "date of the cycle's last day: Day length_days (or the last infusion day, when later "
+            "or when length_days is not given), when the start is known",
+        ),
+        "premedication_moments": _f(
+            "list<premedication_moment>",
+            "infusion starts that may need premedication: Day 1, every step-up, every restart "
+            "after an interruption or after days without infusion, in day order",
+        ),
     },
     "infusion_step": {
         "index": _f("int", "position in the cycle's infusion list (0-based)"),
@@ -113,6 +124,23 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "per_m2": _f("bool", "true when the dose is written per m²"),
         "mcg_per_day": _f("double?", "absolute dose (per-m² doses × BSA, when BSA is known)"),
         "mcg_per_m2_per_day": _f("double?", "the per-m² dose, when written so"),
+        "from_infusion_day": _f(
+            "int",
+            "infusion-day number of the step's first day (the n-th day with infusion; days "
+            "without infusion, e.g. an interruption, are not counted)",
+        ),
+        "step_up": _f(
+            "bool",
+            "true when the daily dose is higher than the step before it (per m² compared per m², "
+            "otherwise absolute mcg/day; false when not comparable)",
+        ),
+        "days_since_restart": _f(
+            "int?",
+            "on or after a restart after toxicity (the first infusion day after a grade 3 CRS, "
+            "neurologic event or seizure in this cycle; grade 4 means stopping, not a restart): "
+            "the fewest days from the latest restart to any day of the step, 0 when the step "
+            "starts on or runs through a restart",
+        ),
     },
     "day": {
         "day": _f("int", "cycle day"),
@@ -122,6 +150,16 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "step": _f("int?", "index of the step covering the day"),
         "mcg_per_day": _f("double?", "absolute dose that day, when known"),
         "mcg_per_m2_per_day": _f("double?", "per-m² dose that day, when written so"),
+        "infusion_day": _f(
+            "int?",
+            "on an infusion day, its number among the cycle's infusion days (1 = Day 1; days "
+            "before and after an interruption count, the days without infusion do not)",
+        ),
+        "days_since_restart": _f(
+            "int?",
+            "on an infusion day on or after a restart after toxicity (see infusion_step): days "
+            "since the latest restart (0 on the restart day)",
+        ),
     },
     "bag": {
         "index": _f("int", "position in the cycle's bag list"),
@@ -145,6 +183,12 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "hours": _f("double", "length of the interruption, hours"),
         "days": _f("double", "length in days (hours / 24)"),
         "reason": _f("string?", "reason, as written"),
+        "restart_days": _f(
+            "list<int>",
+            "infusion days on which the infusion can resume (the hour is not known: 6 hours "
+            "from day 10 resumes on day 10 or 11); empty when it does not resume in the cycle",
+        ),
+        "restart_day": _f("int?", "the earliest of restart_days"),
     },
     "adverse_event": {
         **_PLACED,
@@ -153,6 +197,22 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "dose_at_event_mcg_per_day": _f("double?", "absolute dose on the day of the event"),
         "dose_at_event_mcg_per_m2_per_day": _f("double?", "per-m² dose on the day of the event"),
         "infusion_continues": _f("bool", "true when infusion days follow the event day"),
+        "neurologic": _f("bool", "true for a neurologic event or a seizure"),
+        "seizure_number": _f(
+            "int?", "for a seizure: its number among the plan's seizures (1 = the first)"
+        ),
+        "later_cycles": _f("int", "number of cycles planned after the event's cycle"),
+        "resume_day": _f(
+            "int?", "first infusion day after the event day in this cycle (events from Day 1 on)"
+        ),
+        "resume_dose": _f("string?", "the dose on resume_day, as written"),
+        "resume_mcg_per_day": _f("double?", "absolute dose on resume_day, when known"),
+        "resume_mcg_per_m2_per_day": _f("double?", "per-m² dose on resume_day, when so written"),
+        "days_to_step_up": _f(
+            "int?",
+            "days from resume_day to the first later infusion day of the cycle with a higher "
+            "dose (absent when the dose never rises again in the cycle)",
+        ),
     },
     "vaccination": {
         "date": _f("string", "date, ISO"),
@@ -164,6 +224,26 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "days_after_last_infusion": _f(
             "int?", "days after the last infusion day of the plan (negative: before it)"
         ),
+        "days_after_last_cycle_end": _f(
+            "int?", "days after the end_date of the plan's last cycle (negative: before it)"
+        ),
+    },
+    "premedication_moment": {
+        "kind": _f(
+            "string",
+            "'start' (Day 1), 'step-up' (first day of a step with a higher dose) or 'restart'",
+        ),
+        "day": _f("int", "the infusion day the premedication precedes"),
+        "accepted_days": _f(
+            "list<int>",
+            "days on which a premedication counts for this moment (a restart's hour is unknown)",
+        ),
+        "hours": _f(
+            "double?",
+            "restart: length of the interruption, hours (days without infusion and no "
+            "interruption entry: 24 per day, a lower bound)",
+        ),
+        "drugs": _f("list<string>", "premedication drugs (lower case) given on accepted_days"),
     },
     "cycle_gap": {
         "before_number": _f("int", "number of the earlier cycle"),

@@ -77,8 +77,11 @@ class RuleModel(_Model):
     example: str | None = None
 
 
+MAX_RULES_PER_FILE = 500  # a rule pack has tens; thousands would only slow every run down
+
+
 class RuleFileModel(_Model):
-    rules: list[RuleModel]
+    rules: Annotated[list[RuleModel], Field(max_length=MAX_RULES_PER_FILE)]
 
 
 _MODELS: dict[str, type[BaseModel]] = {

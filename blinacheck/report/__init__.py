@@ -14,6 +14,7 @@ FORMATS = {
     "json": "blinacheck.report.json_format",
     "sarif": "blinacheck.report.sarif",
     "github": "blinacheck.report.github",
+    "html": "blinacheck.report.html",
 }
 
 

@@ -21,7 +21,9 @@ from ..findings import INVALID_PLAN, RULE_ERROR, Evidence, Finding, Severity
 from ..lint import LintReport
 from . import RenderOptions
 
-SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 SARIF_VERSION = "2.1.0"
 # Relative paths are relative to where blinacheck ran; in CI that is the checkout root, which
 # GitHub code scanning knows as %SRCROOT%.
@@ -75,6 +77,12 @@ def fingerprint(finding: Finding) -> str:
     path = Path(os.path.normpath(finding.path)).as_posix()
     digest = hashlib.sha256("\0".join((finding.rule, path, about)).encode("utf-8"))
     return digest.hexdigest()[:32]
+
+
+def _unwrap(text: str) -> str:
+    """Join a rule file's hard-wrapped lines into paragraphs; viewers wrap text themselves."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
 def _camel(rule_id: str) -> str:
@@ -131,6 +139,7 @@ def _descriptor(
     properties: dict[str, object],
     extra_help: list[str],
 ) -> dict[str, object]:
+    description = _unwrap(description)
     descriptor: dict[str, object] = {
         "id": rule_id,
         "name": _camel(rule_id),
@@ -179,7 +188,9 @@ def _own_descriptor(rule_id: str) -> dict[str, object]:
 def _seen_descriptor(finding: Finding) -> dict[str, object]:
     """A rule known only from its findings (no rule set given, or an id the linter adds)."""
     title = finding.title or finding.rule
-    return _descriptor(finding.rule, title, "", None, finding.evidence, {"tags": ["blinacheck"]}, [])
+    return _descriptor(
+        finding.rule, title, "", None, finding.evidence, {"tags": ["blinacheck"]}, []
+    )
 
 
 def driver_rules(report: LintReport, options: RenderOptions) -> list[dict[str, object]]:

@@ -1,0 +1,318 @@
+"""``blinacheck calendar``: draw each cycle of a plan as a week-by-week grid in the terminal.
+
+The grid is 78 columns wide (7 cells of 10), so it fits an 80-column terminal. Every marker is a
+letter or symbol, so the picture reads the same in plain text (no terminal, or NO_COLOR) as in
+colour; colour only adds emphasis. rich is imported here, on use, never by ``blinacheck lint``.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, use_color
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.table import Table
+
+    from ..calendar import CycleCalendar, Day, PlanCalendar
+    from ..findings import Finding
+    from ..lint import FileResult, LintReport
+
+WIDTH = 80
+CELL = 10  # characters per day cell, one space each side included
+SEVERITY_STYLES = {
+    "error": "bold white on red",
+    "warning": "bold black on yellow",
+    "info": "black on cyan",
+}
+KIND_STYLES = {"FREE": "dim", "BEFORE": "dim italic", "GAP": "dim"}
+
+
+@click.command("calendar")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(),
+    help="Extra rule directory (repeatable).",
+)
+@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
+def command(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> None:
+    """Draw each cycle of plan files as a calendar, with findings marked on their days.
+
+    Exit code as for lint with the default --fail-on warning: 1 when a finding of warning or
+    error counts (or a plan is not valid), else 0; 2 for a usage problem.
+    """
+    from rich.console import Console
+
+    from ..findings import Severity
+    from ..lint import PathError, lint_paths
+
+    ruleset = load_rules(rule_dirs, not no_builtin_rules)
+    try:
+        report = lint_paths(paths, ruleset)
+    except PathError as exc:
+        fail(str(exc))
+    if not report.results:
+        fail("no plan files found in " + ", ".join(paths))
+    color = use_color(sys.stdout)
+    if color:
+        width = min(Console().width, WIDTH)
+        # use_color has decided this is a terminal; rich must not second-guess it.
+        console = Console(
+            width=width, force_terminal=True, highlight=False, emoji=False, soft_wrap=False
+        )
+        draw(console, report)
+    else:
+        sys.stdout.write(render_text(report))
+    failing = any(f.severity >= Severity.WARNING and f.suppressed is None for f in report.findings)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+def plain_console(file: TextIO, width: int = WIDTH) -> Console:
+    """A console that writes text only: no colour, no bold, no cursor codes."""
+    from rich.console import Console
+
+    return Console(
+        file=file,
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        no_color=True,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+def render_text(report: LintReport, width: int = WIDTH) -> str:
+    """The calendar of every plan in the report as plain text (what tests and pipes see)."""
+    buffer = io.StringIO()
+    draw(plain_console(buffer, width), report)
+    # rich pads table lines to their full width; trailing blanks only get in the way of a diff.
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def draw(console: Console, report: LintReport) -> None:
+    from .. import calendar
+
+    per_m2 = False
+    dated = undated = False
+    for number, result in enumerate(report.results):
+        if number:
+            console.rule(style="dim")
+        plan = calendar.build(result)
+        if plan is None:
+            _invalid(console, result)
+            continue
+        _plan(console, plan)
+        per_m2 |= plan.per_m2_doses
+        dated |= any(c.dated for c in plan.cycles)
+        undated |= any(not c.dated for c in plan.cycles)
+    console.print()
+    console.print(_legend(per_m2=per_m2, dated=dated, undated=undated))
+
+
+def _invalid(console: Console, result: FileResult) -> None:
+    from rich.text import Text
+
+    console.print(Text(result.path, style="bold"))
+    console.print(Text("The plan is not valid, so no calendar can be drawn. Fix these first:"))
+    console.print(_findings_grid(result.findings, with_day=False))
+
+
+def _plan(console: Console, plan: PlanCalendar) -> None:
+    from rich.text import Text
+
+    from ..calendar import patient_facts
+
+    console.print(Text(plan.path, style="bold"))
+    if plan.title:
+        console.print(Text(plan.title))
+    console.print(Text(f"Indication: {plan.indication}"))
+    console.print(
+        Text("; ".join(f"{label} {value}" for label, value in patient_facts(plan.patient)))
+    )
+    for cycle in plan.cycles:
+        console.print()
+        _cycle(console, cycle)
+    if plan.unplaced:
+        console.print()
+        console.print(Text("Outside the cycle calendars: " + "; ".join(plan.unplaced)))
+    if plan.plan_findings:
+        console.print()
+        console.print(Text("Findings about the plan as a whole", style="bold"))
+        console.print(_findings_grid(plan.plan_findings, with_day=False))
+
+
+def _cycle(console: Console, cycle: CycleCalendar) -> None:
+    from rich.text import Text
+
+    from ..calendar import SEVERITY_MARKS
+
+    heading = Text(cycle.heading, style="bold")
+    mark = SEVERITY_MARKS.get(cycle.worst) if cycle.worst is not None else None
+    if mark:
+        heading.append(f"  {mark}", style=SEVERITY_STYLES[str(cycle.worst)])
+    console.print(heading)
+    table = _new_table(cycle, header=True)
+    for week in cycle.weeks:
+        if week.skipped_before:
+            console.print(table)
+            console.print(Text(f"  ... {_weeks(week.skipped_before)} with nothing planned ..."))
+            table = _new_table(cycle, header=False)
+        table.add_row(*(_cell(day, dated=cycle.dated) for day in week.cells))
+    console.print(table)
+    if cycle.skipped_after:
+        console.print(
+            Text(f"  ... then {_weeks(cycle.skipped_after)} free until Day {cycle.last_day}")
+        )
+    items = [day for day in cycle.days if day.items]
+    if items:
+        console.print(_items_grid(items))
+    if cycle.findings:
+        console.print(Text(f"Findings in cycle {cycle.number}", style="bold"))
+        console.print(_findings_grid(cycle.findings, with_day=True))
+
+
+def _weeks(count: int) -> str:
+    return f"{count} week{'s' if count != 1 else ''}"
+
+
+def _new_table(cycle: CycleCalendar, *, header: bool) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=box.SQUARE,
+        show_header=header,
+        show_lines=True,
+        padding=(0, 0),
+        header_style="bold",
+        expand=False,
+    )
+    for name in cycle.columns:
+        table.add_column(name, width=CELL, no_wrap=True, overflow="crop", justify="left")
+    return table
+
+
+def _cell(day: Day | None, *, dated: bool) -> RenderableType:
+    from rich.text import Text
+
+    from ..calendar import SEVERITY_MARKS
+
+    if day is None:
+        return Text("")
+    severity = day.worst
+    mark = SEVERITY_MARKS[severity] if severity is not None else ""
+    dose = day.dose.short if day.dose is not None else day.kind.label
+    lines = [day.date_label] if dated else []
+    lines += [f"{day.label:<6}{mark}", dose, day.marker_letters]
+    width = CELL - 2
+    # Spaces inside the text (not table padding) so a severity background fills the whole cell.
+    text = "\n".join(f" {line[:width]:<{width}} " for line in lines)
+    if severity is not None:
+        style = SEVERITY_STYLES[str(severity)]
+    else:
+        style = KIND_STYLES.get(day.kind.name, "")
+    return Text(text, style=style)
+
+
+def _day_words(day: Day) -> str:
+    if day.date is None:
+        return day.label
+    from ..calendar import WEEKDAYS
+
+    return f"{day.label} {WEEKDAYS[day.date.weekday()]} {day.date_label}"
+
+
+def _items_grid(days: list[Day]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for day in days:
+        # Text, not str: plan text must never be read as rich markup.
+        grid.add_row(Text(f"  {_day_words(day)}"), Text("; ".join(day.items)))
+    return grid
+
+
+def _findings_grid(findings: list[Finding], *, with_day: bool) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..calendar import severity_mark
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for finding in findings:
+        mark = severity_mark(finding)
+        where = ""
+        if with_day:
+            where = f" D{finding.day}" if finding.day is not None else " cycle"
+        text = Text()
+        text.append(f"{finding.severity}[{finding.rule}]", style="bold")
+        text.append(f" line {finding.line}: {finding.message}")
+        if finding.suppressed is not None:
+            text.append(
+                f" — overridden ({finding.suppressed.kind}): {finding.suppressed.reason}",
+                style="italic",
+            )
+        style = SEVERITY_STYLES[str(finding.severity)] if finding.suppressed is None else ""
+        grid.add_row(Text(f"  {mark}{where}", style=style), text)
+    return grid
+
+
+def _legend(*, per_m2: bool, dated: bool, undated: bool) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..calendar import DayKind, Marker
+
+    entries: list[tuple[str, str]] = [
+        ("D15", "cycle day 15 (no Day 0)"),
+        ("28", "mcg/day infused that day"),
+    ]
+    if per_m2:
+        entries.append(("15/m2", "mcg/m2/day (no BSA known)"))
+    entries += [(kind.label, kind.meaning) for kind in DayKind if kind.label]
+    entries += [(marker.letter, marker.meaning) for marker in Marker]
+    entries += [
+        ("!E", "worst finding: error"),
+        ("!W", "worst finding: warning"),
+        ("!I", "worst finding: info"),
+        ("~E", "overridden, day not marked"),
+    ]
+    # Two entries a line keep the legend short; every meaning fits its 30 columns.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1)
+    for _ in range(2):
+        grid.add_column(no_wrap=True, style="bold", width=6)
+        grid.add_column(no_wrap=True, width=30)
+    pairs = [entries[i : i + 2] for i in range(0, len(entries), 2)]
+    for pair in pairs:
+        cells: list[str] = [""]
+        for symbol, meaning in pair:
+            cells += [symbol, meaning]
+        grid.add_row(*(Text(cell) for cell in cells))
+    layout = []
+    if dated:
+        layout.append("rows with dates are calendar weeks, Monday first")
+    if undated:
+        layout.append("without dates, rows are 7-day blocks counted from Day 1 (1st..7th)")
+    box = Table.grid()
+    box.add_column()
+    box.add_row(Text("Legend", style="bold"))
+    box.add_row(grid)
+    for line in layout:
+        box.add_row(Text(line[0].upper() + line[1:] + "."))
+    return box

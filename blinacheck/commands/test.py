@@ -1,0 +1,49 @@
+"""``blinacheck test``: run annotated fixture plans against the loaded rules."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, use_color
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(),
+    help="Extra rule directory (repeatable).",
+)
+@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
+@click.option("-q", "--quiet", is_flag=True, help="List only the fixtures that fail.")
+def command(
+    paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules: bool, quiet: bool
+) -> None:
+    """Check annotated fixture plans: each rule a fixture names must fire exactly on its
+    '# expect: RULE-ID' lines. PATHS are fixture files or directories searched for *.yaml and
+    *.yml; without PATHS, tests/rules (if it exists).
+
+    Prints PASS or FAIL per fixture and 'N passed, N failed'; exits 1 when a fixture fails,
+    2 for a bad path or an invalid rule set. See docs/testing-rules.md.
+    """
+    from ..ruletest import DEFAULT_FIXTURE_DIR, FixtureSearchError, render, run
+
+    if not paths:
+        if not os.path.isdir(DEFAULT_FIXTURE_DIR):
+            fail(
+                f"no fixture paths given and no {DEFAULT_FIXTURE_DIR} directory here; "
+                "name the fixture files or directories to test"
+            )
+        paths = (DEFAULT_FIXTURE_DIR,)
+    ruleset = load_rules(rule_dirs, not no_builtin_rules)
+    try:
+        report = run(paths, ruleset)
+    except FixtureSearchError as exc:
+        fail(str(exc))
+    sys.stdout.write(render(report, color=use_color(sys.stdout), quiet=quiet))
+    sys.exit(EXIT_FINDINGS if report.failed else EXIT_CLEAN)

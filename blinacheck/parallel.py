@@ -1,0 +1,125 @@
+"""Lint many files in parallel processes, with output identical to one process.
+
+Compiled CEL expressions cannot be pickled, so a worker does not receive the rule set: it
+receives a :class:`RuleSetSpec`, a picklable description (the rule files' bytes, then each
+final rule's id, params and severity, in order), and rebuilds the identical rule set once, in
+its initializer, with :func:`build_ruleset`. Whatever the configuration did to the rule set
+(select, ignore, params, severity) is captured by :func:`spec_of` from the final rule set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .engine.ruleset import RuleSet, builtin_rule_files, compile_sources
+from .findings import Severity
+
+if TYPE_CHECKING:
+    from .lint import FileResult
+
+# Below this many files a pool costs more (start-up, one rule compile per worker) than it saves.
+AUTO_MIN_FILES = 50
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str
+    params: dict[str, Any]
+    severity: Severity
+    keep_cases: bool  # False when a severity override dropped the rule's severity cases
+
+
+@dataclass(frozen=True)
+class RuleSetSpec:
+    """Everything needed to rebuild a rule set in another process."""
+
+    sources: tuple[tuple[str, bytes, bool], ...]
+    rules: tuple[RuleSpec, ...]
+
+
+class NotRebuildable(Exception):
+    """A rule set whose files cannot be read again (built from text in memory)."""
+
+
+def spec_of(ruleset: RuleSet) -> RuleSetSpec:
+    """The picklable description of ``ruleset``; NotRebuildable if a rule file is gone."""
+    sources: list[tuple[str, bytes, bool]] = []
+    if any(rule.builtin for rule in ruleset.rules):
+        sources += [(name, raw, True) for name, raw in builtin_rule_files()]
+    seen = {name for name, _, _ in sources}
+    for rule in ruleset.rules:
+        if rule.builtin or rule.file in seen:
+            continue
+        seen.add(rule.file)
+        try:
+            with open(rule.file, "rb") as handle:
+                sources.append((rule.file, handle.read(), False))
+        except OSError:
+            raise NotRebuildable(rule.file) from None
+    rules = tuple(
+        RuleSpec(rule.id, dict(rule.params), rule.severity, bool(rule.severity_cases))
+        for rule in ruleset.rules
+    )
+    return RuleSetSpec(tuple(sources), rules)
+
+
+def build_ruleset(spec: RuleSetSpec) -> RuleSet:
+    """Compile the spec's files and apply each rule's params and severity, in the spec's order."""
+    loaded = compile_sources(list(spec.sources)).by_id()
+    rules = []
+    for wanted in spec.rules:
+        base = loaded[wanted.id]
+        rules.append(
+            replace(
+                base,
+                params=wanted.params,
+                severity=wanted.severity,
+                severity_cases=base.severity_cases if wanted.keep_cases else (),
+            )
+        )
+    return RuleSet(rules)
+
+
+def auto_jobs(files: int) -> int:
+    """The default --jobs: every usable CPU for a batch, one process for a handful of files."""
+    if files < AUTO_MIN_FILES:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, cpus)
+
+
+# --- the worker side ---------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init(spec: RuleSetSpec, max_bytes: int) -> None:
+    _worker["ruleset"] = build_ruleset(spec)
+    _worker["max_bytes"] = max_bytes
+
+
+def _lint_one(item: tuple[str, bool]) -> FileResult:
+    from .lint import lint_file
+
+    file, explicit = item
+    result = lint_file(file, _worker["ruleset"], explicit=explicit, max_bytes=_worker["max_bytes"])
+    # The validated pydantic model is the costliest thing to send back (unpickling it takes
+    # longer than linting) and no output uses it: with --jobs > 1, FileResult.plan is None.
+    result.plan = None
+    return result
+
+
+def lint_files(
+    files: list[tuple[str, bool]], spec: RuleSetSpec, *, max_bytes: int, jobs: int
+) -> Iterator[FileResult]:
+    """Results in the order of ``files``; a PathError in a worker is raised here, in order."""
+    chunksize = max(1, min(64, len(files) // (jobs * 8)))
+    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(spec, max_bytes)) as pool:
+        yield from pool.map(_lint_one, files, chunksize=chunksize)

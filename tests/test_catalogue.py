@@ -1,0 +1,182 @@
+"""The generated rule catalogue (docs/rule-catalogue.md) and its generator."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from blinacheck import catalogue
+from blinacheck.engine.ruleset import RuleSet, compile_sources, load
+
+from .conftest import REPO
+
+CATALOGUE = REPO / "docs" / "rule-catalogue.md"
+INSTITUTION_RULES = str(REPO / "docs" / "examples" / "institution" / "rules")
+
+
+def test_catalogue_is_up_to_date() -> None:
+    fresh = catalogue.render(load())
+    assert CATALOGUE.read_text(encoding="utf-8") == fresh, (
+        f"docs/rule-catalogue.md disagrees with the rules; regenerate it: "
+        f"{catalogue.GENERATE_COMMAND}"
+    )
+
+
+def test_catalogue_has_a_section_and_an_index_row_per_builtin_rule() -> None:
+    rules = load().rules
+    text = catalogue.render(load())
+    assert re.findall(r"^## (\S+)$", text, re.MULTILINE) == [rule.id for rule in rules]
+    for rule in rules:
+        assert f"| [{rule.id}](#{rule.id}) |" in text
+        section = text.split(f"\n## {rule.id}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"**{rule.title}**" in section
+        for name in rule.params:
+            assert f"| `{name}` |" in section
+        for evidence in rule.evidence:
+            if evidence.url:
+                assert f"]({evidence.url})" in section
+        # Every built-in example triggers its rule, and the page shows the finding.
+        assert "Linting the example with this rule gives:" in section, rule.id
+        assert (
+            f"error[{rule.id}]" in section
+            or f"warning[{rule.id}]" in section
+            or (f"info[{rule.id}]" in section)
+        )
+
+
+def test_section_of_the_sample_institution_rule() -> None:
+    rule = load([INSTITUTION_RULES], builtin=False).rules[0]
+    assert catalogue.render_rule(rule) == textwrap.dedent(
+        f"""\
+        ## sth-dosing-weight-missing
+
+        **Patient plan without a dosing weight**
+
+        - Severity: **warning** by default, unless a case matches:
+          - **error** when `has(patient.age_years) && patient.age_years < params.adult_age_years`
+        - Subject: the whole plan (`for_each: plan`)
+        - Reported at: the `patient` key of the plan
+        - Can be overridden in a plan: yes
+        - Defined in: `{INSTITUTION_RULES}/st-example.yaml`
+
+        St Example's pharmacy checks every blinatumomab order against the patient's weight: the
+        label gives a fixed mcg/day dose from 45 kg and a per-m² dose below it, so without a
+        weight the dose basis cannot be verified. A protocol template (a plan without patient
+        data) is exempt. The finding is an error for a child, the patients near the 45-kg
+        line, and a warning otherwise (also when the age is not given).
+        What to do: add patient.weight_kg, with the date it was measured (weighed_on).
+
+        Fires when:
+
+        ```cel
+        plan.has_patient && !has(patient.weight_kg)
+        ```
+
+        | Parameter | Default | Type |
+        |---|---|---|
+        | `adult_age_years` | `18` | int |
+
+        Evidence:
+
+        1. St Example Hospital pharmacy policy PH-12 (a sample policy for this example) — every blinatumomab order is verified against a recorded weight
+        2. [BLINCYTO US prescribing information, dosage](https://www.drugs.com/dosage/blincyto.html) — 45 kg or more, fixed mcg/day dose; under 45 kg, dose per m² of body surface area
+
+        Example, a minimal plan that triggers the rule:
+
+        ```yaml
+        blinacheck: 1
+        indication: mrd-positive
+        patient: {{age_years: 10}}
+        cycles:
+          - cycle: 1
+            infusion:
+              - {{days: 1-28, dose: 15 mcg/m2/day}}
+        ```
+
+        Linting the example with this rule gives:
+
+        ```text
+        line 3: error[sth-dosing-weight-missing] the plan has patient data but no weight_kg; the dose basis (fixed or per m²) depends on the weight
+        ```
+        """  # noqa: E501
+    )
+
+
+def local_rules(body: str) -> RuleSet:
+    return compile_sources([("local.yaml", textwrap.dedent(body).lstrip("\n").encode(), False)])
+
+
+def test_markdown_special_characters_are_escaped_and_broken_examples_flagged() -> None:
+    ruleset = local_rules(
+        """
+        rules:
+          - id: local-pipe
+            title: Days 1|2 of a cycle
+            severity: info
+            for_each: cycle
+            when: cycle.number == 2
+            message: cycle 2
+            params: {names: [a, b], ratio: 0.5}
+            evidence:
+              - {source: "Protocol [v2]", url: "https://example.org/p", unconfirmed: true}
+            example: |
+              blinacheck: 1
+              indication: mrd-positive
+              cycles:
+                - cycle: 1
+                  infusion: [{days: 1-28, dose: 28 mcg/day}]
+        """
+    )
+    text = catalogue.render(ruleset)
+    assert "| [local-pipe](#local-pipe) | info | `cycle` | Days 1\\|2 of a cycle |" in text
+    assert "1. [Protocol \\[v2\\]](https://example.org/p) *(unconfirmed)*" in text
+    assert '| `names` | `["a", "b"]` | list<string> |' in text
+    assert "| `ratio` | `0.5` | double |" in text
+    assert "**The example does not trigger the rule.** Linting it gives:" in text
+    assert "```text\n(no findings)\n```" in text
+    assert text.count("\n1 rule.\n") == 1
+
+
+def test_check_option_reports_a_stale_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "catalogue.md"
+    args = ["--no-builtin-rules", "--rules", INSTITUTION_RULES]
+    page.write_text(
+        catalogue.render(
+            load(args[2:], builtin=False),
+            command=(
+                f"python -m blinacheck.catalogue --no-builtin-rules --rules {INSTITUTION_RULES}"
+            ),
+        )
+    )
+    assert catalogue.main([*args, "--check", str(page)]) == 0
+    page.write_text(page.read_text() + "edited by hand\n")
+    assert catalogue.main([*args, "--check", str(page)]) == 1
+    assert (
+        "is out of date; regenerate it: python -m blinacheck.catalogue" in capsys.readouterr().err
+    )
+    assert catalogue.main(["--check", str(tmp_path / "missing.md")]) == 2
+    assert catalogue.main(["--rules", str(tmp_path / "no-rules")]) == 2
+
+
+def test_output_option_writes_the_file_only_after_rendering(tmp_path: Path) -> None:
+    page = tmp_path / "catalogue.md"
+    page.write_text("old page\n")
+    args = ["--no-builtin-rules", "--rules", INSTITUTION_RULES, "-o", str(page)]
+    assert catalogue.main(args) == 0
+    assert page.read_text().startswith("<!-- Generated from the rule files by")
+    assert "## sth-dosing-weight-missing" in page.read_text()
+    page.write_text("old page\n")
+    assert catalogue.main(["--rules", str(tmp_path / "no-rules"), "-o", str(page)]) == 2
+    assert page.read_text() == "old page\n"  # a failed run leaves the page as it was
+
+
+def test_main_prints_the_builtin_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert catalogue.main([]) == 0
+    out = capsys.readouterr().out
+    assert out == catalogue.render(load())
+    assert out.startswith(f"<!-- Generated from the rule files by `{catalogue.GENERATE_COMMAND}`")

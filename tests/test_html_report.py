@@ -1,0 +1,381 @@
+"""The HTML report (lint --format html): escaping, self-containment, content, and a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from click.testing import CliRunner
+
+from blinacheck.cli import main
+from blinacheck.engine.ruleset import RuleSet, load
+from blinacheck.findings import Severity, Suppression
+from blinacheck.lint import FileResult, LintReport, lint_file
+from blinacheck.report import RenderOptions, get
+
+from .conftest import EXAMPLES, lint
+
+CHILD = EXAMPLES / "child-it-day-1.yaml"
+ADULT = EXAMPLES / "adult-rr-cycles-1-2.yaml"
+HIGH_RISK = EXAMPLES / "rr-high-risk-adult.yaml"
+TEMPLATE = EXAMPLES / "protocol-template-rr.yaml"
+CHROMIUM = shutil.which("chromium")
+# Debian's package; CI installs it with: apt-get install -y --no-install-recommends chromium
+CHROMIUM_MISSING = "chromium is not installed (Debian: apt-get install -y chromium)"
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    parents: list[Element] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+
+    def ancestor(self, tag: str) -> Element:
+        return next(p for p in reversed(self.parents) if p.tag == tag)
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
+
+class Page(HTMLParser):
+    """Every element with its attributes and the text inside it (nested text counts too)."""
+
+    VOID: ClassVar[set[str]] = {
+        "meta",
+        "br",
+        "col",
+        "img",
+        "link",
+        "input",
+        "hr",
+        "base",
+        "source",
+        "wbr",
+    }
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self.open: list[Element] = []
+        self.style = ""
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs}, list(self.open))
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index].tag == tag:
+                del self.open[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for element in self.open:
+            element.text.append(data)
+        if self.open and self.open[-1].tag == "style":
+            self.style += data
+
+    def find(self, tag: str, cls: str | None = None) -> list[Element]:
+        return [e for e in self.elements if e.tag == tag and (cls is None or cls in e.classes)]
+
+
+def render(results: list[FileResult]) -> str:
+    return get("html")(LintReport(results=results), RenderOptions())
+
+
+def report_of(paths: list[Path], ruleset: RuleSet) -> str:
+    return render([lint_file(str(p), ruleset) for p in paths])
+
+
+def assert_self_contained(markup: str) -> None:
+    page = Page(markup)
+    tags = {e.tag for e in page.elements}
+    for forbidden in ("script", "img", "link", "iframe", "object", "embed", "base", "form"):
+        assert forbidden not in tags, forbidden
+    assert "<script" not in markup.lower()
+    for element in page.elements:
+        assert "src" not in element.attrs, element
+        assert not any(name.startswith("on") for name in element.attrs), element
+        href = element.attrs.get("href")
+        if href is None:
+            continue
+        if href.startswith("#"):
+            target = href[1:]
+            assert any(e.attrs.get("id") == target for e in page.elements), href
+        else:
+            # The one kind of outside address: an evidence link the reader may follow.
+            assert element.tag == "a" and "evidence" in element.classes, element
+            assert href.startswith(("https://", "http://")), href
+    assert "@import" not in page.style and "url(" not in page.style
+    csp = [e for e in page.find("meta") if e.attrs.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in csp[0].attrs["content"]
+
+
+# --- escaping and self-containment ------------------------------------------------------------
+
+HOSTILE = """
+    blinacheck: 1
+    title: <script>alert(1)</script>
+    indication: relapsed-refractory
+    patient: {age_years: 7, weight_kg: 24, height_cm: 120}
+    cycles:
+      - cycle: 1
+        start: 2026-03-09
+        infusion:
+          - {days: 1-7, dose: 5 mcg/m2/day}
+          - {days: 8-28, dose: 15 mcg/m2/day}
+        intrathecal:
+          - {day: 1, drugs: ["<img src=x onerror=alert(2)>"], dose: 12 mg}
+        interruptions:
+          - {day: 20, hours: 4, reason: "\\"><a href=\\"http://evil.example\\">x</a>"}
+    vaccinations:
+      - {date: 2026-03-20, vaccine: "<iframe src=//evil.example>", live: false}
+"""
+
+
+def test_plan_text_is_escaped(builtin_rules: RuleSet) -> None:
+    markup = render([lint(HOSTILE, builtin_rules)])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
+    assert "<script" not in markup.lower() and "<iframe" not in markup.lower()
+    assert "<img" not in markup.lower()
+    page = Page(markup)
+    (heading,) = [h for h in page.find("h2")]
+    assert heading.content == "<script>alert(1)</script>"
+    assert not [a for a in page.find("a") if "evil" in a.attrs.get("href", "")]
+    # The IT drug name shows as text in the day list and the finding message.
+    assert "IT <img src=x onerror=alert(2)> 12 mg" in "".join(page.find("ul", "items")[0].text)
+    assert_self_contained(markup)
+
+
+def test_examples_report_has_no_external_references(builtin_rules: RuleSet) -> None:
+    markup = report_of(sorted(EXAMPLES.glob("*.yaml")), builtin_rules)
+    assert_self_contained(markup)
+    evidence = Page(markup).find("a", "evidence")
+    assert evidence, "the examples' findings cite evidence with links"
+    assert all(a.attrs["rel"] == "noopener noreferrer" for a in evidence)
+
+
+def test_only_web_addresses_become_links(tmp_path: Path) -> None:
+    (tmp_path / "house.yaml").write_text(
+        """\
+rules:
+  - id: every-it-dose
+    title: Every IT dose is noted
+    severity: warning
+    for_each: intrathecal
+    when: "true"
+    message: IT on Day {{intrathecal.cycle_day}}
+    evidence:
+      - source: clicking this must not run code
+        url: "javascript:alert(1)"
+      - source: a real page
+        url: https://example.org/guideline
+"""
+    )
+    ruleset = load([str(tmp_path)], builtin=False)
+    markup = report_of([ADULT], ruleset)
+    assert 'href="javascript' not in markup
+    assert "clicking this must not run code (javascript:alert(1))" in markup
+    links = [a.attrs["href"] for a in Page(markup).find("a", "evidence")]
+    assert links == ["https://example.org/guideline"] * 3  # three IT doses
+    assert_self_contained(markup)
+
+
+# --- content ----------------------------------------------------------------------------------
+
+
+def test_one_section_per_plan_in_order(builtin_rules: RuleSet) -> None:
+    markup = report_of([CHILD, ADULT, TEMPLATE], builtin_rules)
+    page = Page(markup)
+    sections = page.find("section", "plan")
+    assert [s.attrs["id"] for s in sections] == ["plan-1", "plan-2", "plan-3"]
+    assert [h.content for h in page.find("h2")] == [
+        "Paediatric R/R B-ALL, blinatumomab cycle 1 (IT booked on Day 1)",
+        "Adult R/R B-ALL, blinatumomab cycles 1-2",
+        "Protocol template - R/R B-ALL, blinatumomab cycles 1-2 (>= 45 kg)",
+    ]
+    nav = [a.attrs["href"] for a in page.find("a") if re.fullmatch(r"#plan-\d+", a.attrs["href"])]
+    assert nav == ["#plan-1", "#plan-2", "#plan-3"]
+    # Every cycle has its calendar: 1 + 2 + 2.
+    assert len(page.find("figure", "cycle")) == 5
+    assert_self_contained(markup)
+
+
+def test_summary_shows_the_patient_data_used_for_dosing(builtin_rules: RuleSet) -> None:
+    page = Page(report_of([CHILD], builtin_rules))
+    summary = page.find("dl", "summary")[0].content
+    assert "Weight24 kg (weighed 2026-03-06)" in summary
+    assert "Height120 cm" in summary
+    assert "BSA0.89 m² (Mosteller, from height and weight)" in summary
+    assert "Indicationrelapsed-refractory" in summary
+    assert "1 error0 warnings0 info" in summary
+
+
+def flagged_days(page: Page) -> dict[tuple[str, str, str], str]:
+    """{(plan section id, cycle, day): flag class} of every highlighted day cell."""
+    found = {}
+    for td in page.find("td", "day"):
+        flags = [c for c in td.classes if c.startswith("flag-")]
+        if flags:
+            section = td.ancestor("section").attrs["id"]
+            cycle = td.ancestor("figure").attrs["data-cycle"]
+            found[(section, cycle, td.attrs["data-day"])] = flags[0]
+    return found
+
+
+def test_child_finding_row_and_flagged_day(builtin_rules: RuleSet) -> None:
+    page = Page(report_of([CHILD], builtin_rules))
+    (row,) = page.find("tr", "finding")
+    assert (row.attrs["data-rule"], row.classes[1]) == ("it-on-infusion-day-1", "sev-error")
+    assert "line 43, col 9cycle 1, Day 1" in row.content
+    assert "doi:10.3389/fimmu.2025.1690916" in row.content
+    assert flagged_days(page) == {("plan-1", "1", "1"): "flag-error"}
+    (day1,) = [td for td in page.find("td", "flag-error")]
+    assert "!E" in day1.content and "IT methotrexate 12 mg" in day1.attrs["title"]
+    # The mark links to the finding's row.
+    (mark,) = page.find("a", "mark")
+    assert mark.attrs["href"] == "#" + row.attrs["id"]
+    # Free days look different from infusion days.
+    kinds = [next(c for c in td.classes if c.startswith("day-")) for td in page.find("td", "day")]
+    assert kinds == ["day-infusion"] * 28 + ["day-free"] * 14
+
+
+def test_every_flagged_day_is_the_worst_finding_of_that_day(builtin_rules: RuleSet) -> None:
+    examples = sorted(EXAMPLES.glob("*.yaml"))
+    results = [lint_file(str(p), builtin_rules) for p in examples]
+    expected: dict[tuple[str, str, str], str] = {}
+    for number, result in enumerate(results, 1):
+        for finding in result.findings:
+            if finding.suppressed is not None or finding.day is None:
+                continue
+            key = (f"plan-{number}", str(finding.cycle), str(finding.day))
+            worst = max(finding.severity, Severity.parse(expected.get(key, "flag-info")[5:]))
+            expected[key] = f"flag-{worst}"
+    assert expected, "the examples have findings on days"
+    assert flagged_days(Page(render(results))) == expected
+
+
+def test_overridden_finding_shows_its_reason_and_flags_nothing(builtin_rules: RuleSet) -> None:
+    result = lint_file(str(CHILD), builtin_rules)
+    (finding,) = result.findings
+    reason = "IT moved by the team <after> review; see note 12"
+    result.findings = [finding.with_suppression(Suppression("inline", reason))]
+    markup = render([result])
+    page = Page(markup)
+    (row,) = page.find("tr", "finding")
+    assert "suppressed" in row.classes
+    assert f"overridden (inline): {reason}" in row.content
+    assert "~E" in row.content
+    assert not [td for td in page.find("td", "day") if "flag-error" in td.classes]
+    assert "(1 overridden, not counted)" in page.find("dl", "summary")[0].content
+
+
+def test_invalid_plan_gets_a_section_without_calendar(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("blinacheck: 1\ntitle: Broken\nindication: sometimes\ncycles: []\n")
+    output = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        main, ["lint", "--format", "html", "-o", str(output), str(broken), str(ADULT)]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output == ""
+    page = Page(output.read_text(encoding="utf-8"))
+    sections = page.find("section", "plan")
+    assert len(sections) == 2
+    assert "The plan is not valid, so no calendar can be drawn" in sections[0].content
+    assert {r.attrs["data-rule"] for r in page.find("tr", "finding")} == {"invalid-plan"}
+    assert len(page.find("figure", "cycle")) == 2  # the adult plan's cycles only
+
+
+def test_print_stylesheet_keeps_grids_whole(builtin_rules: RuleSet) -> None:
+    style = Page(report_of([ADULT], builtin_rules)).style
+    assert "@page" in style and "@media print" in style
+    assert "figure.cycle { margin: 1rem 0 1.5rem; break-inside: avoid;" in style
+    assert "table.grid { table-layout: fixed; }" in style
+
+
+# --- a real browser ---------------------------------------------------------------------------
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=CHROMIUM_MISSING)
+def test_report_renders_in_headless_chromium(tmp_path: Path, builtin_rules: RuleSet) -> None:
+    report = tmp_path / "report.html"
+    markup = report_of([CHILD, HIGH_RISK, TEMPLATE], builtin_rules)
+    report.write_text(markup, encoding="utf-8")
+    url = report.as_uri()
+
+    dumped = chromium(tmp_path, "--dump-dom", url)
+    # The Content-Security-Policy would log any blocked fetch or script: there is none.
+    assert "Content Security Policy" not in dumped.stderr
+    page = Page(dumped.stdout)
+    assert len(page.find("section", "plan")) == 3
+    rows = [r for r in page.find("tr", "finding") if r.ancestor("section").attrs["id"] == "plan-1"]
+    assert [(r.attrs["data-rule"], r.classes[1]) for r in rows] == [
+        ("it-on-infusion-day-1", "sev-error")
+    ]
+    high_risk = {
+        r.attrs["data-rule"]
+        for r in page.find("tr", "finding")
+        if r.attrs["id"].startswith("plan-2")
+    }
+    assert {"it-on-infusion-day-1", "step-up-missing"} <= high_risk
+    flagged = flagged_days(page)
+    assert flagged[("plan-1", "1", "1")] == "flag-error"
+    assert ("plan-2", "1", "1") in flagged
+    assert not [key for key in flagged if key[0] == "plan-3"]  # the template is clean
+
+    hostile = tmp_path / "hostile.html"
+    hostile.write_text(render([lint(HOSTILE, builtin_rules)]), encoding="utf-8")
+    shown = chromium(tmp_path, "--dump-dom", hostile.as_uri())
+    assert "Content Security Policy" not in shown.stderr
+    assert Page(shown.stdout).find("h2")[0].content == "<script>alert(1)</script>"
+    assert not Page(shown.stdout).find("script")
+
+    screenshot = tmp_path / "report.png"
+    chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1100,1500", url)
+    assert png_size(screenshot) == (1100, 1500)
+    assert screenshot.stat().st_size > 50_000  # a rendered page, not a blank one

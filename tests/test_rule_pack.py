@@ -1,0 +1,263 @@
+"""The built-in rule pack: the catalogue of issue 3, its fixtures, the label plans, the examples.
+
+Fixtures under tests/rules/<rule-id>/ are annotated plans (``# expect: RULE-ID``,
+``# expect-not: RULE-ID``, optional ``(severity)``); a small reader here checks them against
+the linter until the pytest suite runs ``blinacheck test`` on them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from blinacheck.engine.ruleset import Rule, RuleSet
+from blinacheck.findings import INVALID_PLAN, RULE_ERROR, Severity
+from blinacheck.lint import lint_file, lint_text
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "rules"
+LABEL_PLANS = sorted((FIXTURES / "label").glob("*.yaml"))
+RULE_FIXTURES = sorted(p for p in FIXTURES.rglob("*.yaml") if p.parent.name != "label")
+
+CATALOGUE = {
+    "it-on-infusion-day-1": "intrathecal",
+    "it-prophylaxis-missing": "plan",
+    "it-methotrexate-dose-for-age": "intrathecal",
+    "dose-basis-mismatch": "infusion_step",
+    "dose-above-cap": "infusion_step",
+    "dose-not-label-level": "infusion_step",
+    "step-up-missing": "cycle",
+    "step-up-outside-label": "cycle",
+    "high-risk-without-step-up": "cycle",
+    "infusion-days-not-28": "cycle",
+    "treatment-free-interval-short": "cycle_gap",
+    "too-many-cycles": "plan",
+    "premedication-missing": "cycle",
+    "premedication-dose": "premedication",
+    "hospitalization-missing": "cycle",
+    "seven-day-bag-under-22-kg": "cycle",
+    "bag-duration-unusual": "cycle",
+    "interruption-over-7-days": "interruption",
+    "restart-dose-after-toxicity": "adverse_event",
+    "discontinuation-required": "adverse_event",
+    "neurotoxicity-risk-factors": "plan",
+    "live-vaccine-window": "vaccination",
+    "weight-bsa-inconsistent": "plan",
+    "weight-measurement-stale": "plan",
+    "ambiguous-unit": "infusion_step",
+}
+NOT_OVERRIDABLE = {"dose-above-cap", "discontinuation-required"}
+
+# --- a small reader of fixture annotations -------------------------------------------------
+
+_ANNOTATION = re.compile(r"#\s*(expect(?:-not)?)\s*:\s*(.+?)\s*$")
+_ITEM = re.compile(r"([a-z0-9-]+)\s*(?:\((error|warning|info)\))?")
+
+
+def annotations(text: str) -> list[tuple[str, str, int, str | None]]:
+    """(kind, rule, line, severity) for each rule an annotation names, by target line."""
+    lines = text.splitlines()
+    found = []
+    for number, line in enumerate(lines, 1):
+        match = _ANNOTATION.search(line)
+        if match is None:
+            continue
+        target = number
+        if line.lstrip().startswith("#"):  # own line: applies to the next line with content
+            target = next(
+                n
+                for n in range(number + 1, len(lines) + 1)
+                if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+            )
+        for item in match.group(2).split(","):
+            parsed = _ITEM.fullmatch(item.strip())
+            assert parsed, f"line {number}: cannot read annotation item '{item}'"
+            found.append((match.group(1), parsed.group(1), target, parsed.group(2)))
+    return found
+
+
+def fixture_problems(path: Path, ruleset: RuleSet) -> list[str]:
+    notes = annotations(path.read_text(encoding="utf-8"))
+    findings = lint_file(str(path), ruleset).findings
+    problems = [
+        f"{f.rule} at line {f.line}: {f.message}"
+        for f in findings
+        if f.rule in (INVALID_PLAN, RULE_ERROR)
+    ]
+    for rule in sorted({n[1] for n in notes}):
+        expected = {n[2] for n in notes if n[1] == rule and n[0] == "expect"}
+        forbidden = {n[2] for n in notes if n[1] == rule and n[0] == "expect-not"}
+        actual = defaultdict(list)
+        for finding in findings:
+            if finding.rule == rule:
+                actual[finding.line].append(finding)
+        for line in sorted(expected - set(actual)):
+            problems.append(f"{rule}: expected a finding on line {line}, got none")
+        for line in sorted(set(actual) - expected):
+            kind = "forbidden" if line in forbidden else "unexpected"
+            problems.append(f"{rule}: {kind} finding on line {line}: {actual[line][0].message}")
+        for kind, name, line, severity in notes:
+            if name == rule and kind == "expect" and severity and line in actual:
+                got = {str(f.severity) for f in actual[line]}
+                if got != {severity}:
+                    problems.append(f"{rule}: line {line} is {got}, expected {severity}")
+    return problems
+
+
+def _fixture_id(path: Path) -> str:
+    return str(path.relative_to(FIXTURES))
+
+
+# --- the fixtures --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", RULE_FIXTURES + LABEL_PLANS, ids=_fixture_id)
+def test_fixture(path: Path, builtin_rules: RuleSet) -> None:
+    assert fixture_problems(path, builtin_rules) == []
+
+
+def test_reader_catches_a_wrong_line(tmp_path: Path, builtin_rules: RuleSet) -> None:
+    """The reader is itself tested: a misplaced or mis-pinned annotation fails."""
+    plan = (
+        "blinacheck: 1\n"
+        "indication: relapsed-refractory\n"
+        "patient: {age_years: 7, weight_kg: 24, height_cm: 120}\n"
+        "cycles:\n"
+        "  - cycle: 1  # expect: it-on-infusion-day-1\n"
+        "    infusion:\n"
+        "      - {days: 1-7, dose: 5 mcg/m2/day}\n"
+        "      - {days: 8-28, dose: 15 mcg/m2/day}\n"
+        "    intrathecal:\n"
+        "      # expect: it-on-infusion-day-1 (warning)\n"
+        "      - {day: 1, drugs: [methotrexate], dose: 12 mg}\n"
+    )
+    path = tmp_path / "wrong.yaml"
+    path.write_text(plan)
+    assert fixture_problems(path, builtin_rules) == [
+        "it-on-infusion-day-1: expected a finding on line 5, got none",
+        "it-on-infusion-day-1: line 11 is {'error'}, expected warning",
+    ]
+
+
+def _named(kind: str) -> dict[str, set[str]]:
+    """Rule id -> fixture files with an annotation of this kind naming it."""
+    named: dict[str, set[str]] = defaultdict(set)
+    for path in RULE_FIXTURES:
+        for note in annotations(path.read_text(encoding="utf-8")):
+            if note[0] == kind:
+                named[note[1]].add(path.name)
+    return named
+
+
+def test_every_rule_has_firing_and_clean_fixtures() -> None:
+    firing, clean = _named("expect"), _named("expect-not")
+    for rule in CATALOGUE:
+        assert (FIXTURES / rule).is_dir(), f"no fixture folder for {rule}"
+        assert firing.get(rule), f"no fixture makes {rule} fire"
+        assert clean.get(rule), f"no fixture keeps {rule} clean"
+
+
+def test_every_severity_a_rule_can_take_is_pinned(builtin_rules: RuleSet) -> None:
+    pinned: dict[str, set[str]] = defaultdict(set)
+    for path in RULE_FIXTURES:
+        for kind, rule, _, severity in annotations(path.read_text(encoding="utf-8")):
+            if kind == "expect" and severity:
+                pinned[rule].add(severity)
+    for rule in builtin_rules.rules:
+        if rule.id not in CATALOGUE:
+            continue
+        possible = {str(rule.severity)} | {str(s) for _, s in rule.severity_cases}
+        assert possible <= pinned[rule.id], f"{rule.id}: severities {possible - pinned[rule.id]}"
+
+
+# --- the catalogue -------------------------------------------------------------------------
+
+
+def _catalogue_rules(ruleset: RuleSet) -> list[Rule]:
+    return [rule for rule in ruleset.rules if rule.id in CATALOGUE]
+
+
+def test_catalogue_is_complete(builtin_rules: RuleSet) -> None:
+    rules = {rule.id: rule for rule in builtin_rules.rules}
+    assert set(CATALOGUE) <= set(rules)
+    assert {rid: rules[rid].for_each for rid in CATALOGUE} == CATALOGUE
+    assert {r.id for r in _catalogue_rules(builtin_rules) if not r.overridable} == NOT_OVERRIDABLE
+
+
+def test_rules_say_what_to_do_and_cite_evidence(builtin_rules: RuleSet) -> None:
+    for rule in _catalogue_rules(builtin_rules):
+        assert "What to do" in rule.description, rule.id
+        assert rule.evidence and all(e.note or e.url for e in rule.evidence), rule.id
+
+
+def test_unconfirmed_evidence_alone_never_makes_an_error(builtin_rules: RuleSet) -> None:
+    for rule in _catalogue_rules(builtin_rules):
+        if all(e.unconfirmed for e in rule.evidence):
+            severities = {rule.severity} | {s for _, s in rule.severity_cases}
+            assert Severity.ERROR not in severities, rule.id
+
+
+# Structural numbers only (cycle 1, cycle 2, a list's first item, 1.0 + tolerance); every
+# clinical threshold must be a param an institution can change.
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+_STRUCTURAL = {"0", "1", "2", "1.0"}
+
+
+def test_thresholds_are_params(builtin_rules: RuleSet) -> None:
+    for rule in _catalogue_rules(builtin_rules):
+        texts = [rule.when_text]
+        literals = set(_NUMBER.findall(" ".join(texts))) - _STRUCTURAL
+        assert not literals, f"{rule.id}: numbers {literals} in 'when'; make them params"
+
+
+def test_every_rule_example_triggers_its_rule(builtin_rules: RuleSet) -> None:
+    for rule in _catalogue_rules(builtin_rules):
+        assert rule.example, rule.id
+        result = lint_text(rule.example, builtin_rules, f"<example of {rule.id}>")
+        assert rule.id in {f.rule for f in result.findings}, rule.id
+
+
+# --- plans written to the label, and the examples ------------------------------------------
+
+
+@pytest.mark.parametrize("path", LABEL_PLANS, ids=_fixture_id)
+def test_label_plans_have_no_error_or_warning(path: Path, builtin_rules: RuleSet) -> None:
+    findings = lint_file(str(path), builtin_rules).findings
+    loud = [(f.rule, f.line, f.message) for f in findings if f.severity >= Severity.WARNING]
+    assert loud == []
+
+
+def test_label_plans_cover_each_indication() -> None:
+    names = {p.name for p in LABEL_PLANS}
+    assert names == {
+        "rr-adult-cycles-1-9.yaml",
+        "rr-child-cycles-1-2.yaml",
+        "mrd-positive-adult-cycles-1-4.yaml",
+        "consolidation-adult-4-cycles.yaml",
+    }
+
+
+# What examples/README.md promises, as (rule, severity, line).
+EXAMPLES = {
+    "adult-rr-cycles-1-2.yaml": set(),
+    "child-it-day-1.yaml": {("it-on-infusion-day-1", "error", 43)},
+    "protocol-template-rr.yaml": set(),
+    "ped-35-day-block.yaml": set(),
+    "mrd-positive-adult-cycles-1-4.yaml": set(),
+    "rr-high-risk-adult.yaml": {
+        ("neurotoxicity-risk-factors", "info", 24),
+        ("step-up-missing", "error", 38),
+        ("high-risk-without-step-up", "warning", 38),
+        ("dose-above-cap", "error", 40),
+        ("it-on-infusion-day-1", "warning", 47),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_examples_produce_what_their_readme_says(name: str, builtin_rules: RuleSet) -> None:
+    findings = lint_file(str(REPO / "examples" / name), builtin_rules).findings
+    assert {(f.rule, str(f.severity), f.line) for f in findings} == EXAMPLES[name]
