@@ -12,16 +12,13 @@ severity and example, wherever the rule is shown.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 from collections.abc import Sequence
-from importlib import resources
 
-from .engine.ruleset import Rule, RuleFileModel, RuleSet, RuleSetError, load, param_type
+from .engine.ruleset import Rule, RuleSet, RuleSetError, load, param_type
 from .findings import Finding
 from .lint import lint_text
-from .source import load_bytes
 
 GENERATE_COMMAND = "python -m blinacheck.catalogue -o docs/rule-catalogue.md"
 
@@ -65,34 +62,7 @@ def report_at_text(rule: Rule) -> str | None:
 
 def severity_cases(rule: Rule) -> list[tuple[str, str]]:
     """(severity, CEL condition) of each severity case, in the order they are tried."""
-    if not rule.severity_cases:
-        return []
-    count = len(rule.severity_cases)
-    texts = (_case_texts(rule.file, rule.builtin).get(rule.id, []) + ["?"] * count)[:count]
-    return [
-        (str(severity), text)
-        for (_, severity), text in zip(rule.severity_cases, texts, strict=True)
-    ]
-
-
-@functools.lru_cache(maxsize=64)
-def _case_texts(file: str, builtin: bool) -> dict[str, list[str]]:
-    """The ``when`` texts of the severity cases of each rule in a rule file.
-
-    A compiled Rule keeps only the compiled cases, so the texts are read back from the file
-    (already validated by the load that produced the rule).
-    """
-    if builtin:
-        name = file.removeprefix("<builtin>/")
-        raw = resources.files("blinacheck.builtin_rules").joinpath(name).read_bytes()
-    else:
-        with open(file, "rb") as handle:
-            raw = handle.read()
-    model = RuleFileModel.model_validate(load_bytes(raw, typed=True).data)
-    return {
-        rule.id: [" ".join(case.when.split()) for case in rule.severity.cases]
-        for rule in model.rules
-    }
+    return [(str(case.severity), " ".join(case.when.split())) for case in rule.severity_cases]
 
 
 def severity_text(rule: Rule) -> str:

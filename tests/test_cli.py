@@ -129,7 +129,9 @@ def test_explicit_non_plan_file_is_linted(tmp_path: Path) -> None:
 def test_invalid_plan_does_not_stop_other_files(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("blinacheck: 1\nindication: nope\ncycles: []\n")
-    result = run("lint", "--format", "json", str(bad), CHILD)
+    child = tmp_path / "child-it-day-1.yaml"
+    shutil.copy(CHILD, child)
+    result = run("lint", "--format", "json", str(child), str(bad))
     data = json.loads(result.stdout)
     assert [(Path(f["path"]).name, f["rule"], f["line"]) for f in data["findings"]] == [
         ("bad.yaml", "invalid-plan", 2),

@@ -169,7 +169,7 @@ def test_every_severity_a_rule_can_take_is_pinned(builtin_rules: RuleSet) -> Non
     for rule in builtin_rules.rules:
         if rule.id not in CATALOGUE:
             continue
-        possible = {str(rule.severity)} | {str(s) for _, s in rule.severity_cases}
+        possible = {str(rule.severity)} | {str(case.severity) for case in rule.severity_cases}
         assert possible <= pinned[rule.id], f"{rule.id}: severities {possible - pinned[rule.id]}"
 
 
@@ -196,7 +196,7 @@ def test_rules_say_what_to_do_and_cite_evidence(builtin_rules: RuleSet) -> None:
 def test_unconfirmed_evidence_alone_never_makes_an_error(builtin_rules: RuleSet) -> None:
     for rule in _catalogue_rules(builtin_rules):
         if all(e.unconfirmed for e in rule.evidence):
-            severities = {rule.severity} | {s for _, s in rule.severity_cases}
+            severities = {rule.severity} | {case.severity for case in rule.severity_cases}
             assert Severity.ERROR not in severities, rule.id
 
 

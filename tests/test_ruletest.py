@@ -561,7 +561,7 @@ def test_builtin_fixtures_pass_and_cover_every_builtin_rule(rules: RuleSet) -> N
         rule.id: sorted(missing)
         for rule in builtin
         if (
-            missing := {str(rule.severity), *(str(s) for _, s in rule.severity_cases)}
+            missing := {str(rule.severity), *(str(case.severity) for case in rule.severity_cases)}
             - pinned[rule.id]
         )
     }

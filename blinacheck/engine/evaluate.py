@@ -134,7 +134,7 @@ def _apply_one(
 
 
 def _severity(rule: Rule, run: Run) -> Severity:
-    for expression, severity in rule.severity_cases:
+    for expression, severity, _ in rule.severity_cases:
         if run(expression) is True:
             return severity
     return rule.severity

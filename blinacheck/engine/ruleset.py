@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -38,14 +38,14 @@ class EvidenceModel(_Model):
     unconfirmed: bool = False
 
 
-class SeverityCase(_Model):
+class SeverityCaseModel(_Model):
     when: str
     severity: SeverityName
 
 
 class SeveritySpec(_Model):
     default: SeverityName
-    cases: list[SeverityCase] = []
+    cases: list[SeverityCaseModel] = []
 
 
 def _severity_shorthand(value: Any) -> Any:
@@ -87,7 +87,7 @@ class RuleFileModel(_Model):
 _MODELS: dict[str, type[BaseModel]] = {
     "rules": RuleModel,
     "evidence": EvidenceModel,
-    "cases": SeverityCase,
+    "cases": SeverityCaseModel,
     "severity": SeveritySpec,
 }
 
@@ -116,6 +116,14 @@ class RuleSetError(Exception):
         self.problems = problems
 
 
+class CompiledCase(NamedTuple):
+    """A severity case: when ``expression`` is true, the finding has ``severity``."""
+
+    expression: Any
+    severity: Severity
+    when: str  # the CEL text, for explain, the catalogue and SARIF
+
+
 @dataclass(frozen=True)
 class MessagePart:
     text: str
@@ -130,7 +138,7 @@ class Rule:
     title: str
     description: str
     severity: Severity
-    severity_cases: tuple[tuple[Any, Severity], ...]
+    severity_cases: tuple[CompiledCase, ...]
     for_each: str
     when: Any
     when_text: str
@@ -279,7 +287,7 @@ def _compile_rule(
         compiled = compile_at(
             case.when, (*at, "severity", "cases", index, "when"), f"rule '{model.id}' severity case"
         )
-        cases.append((compiled, Severity.parse(case.severity)))
+        cases.append(CompiledCase(compiled, Severity.parse(case.severity), case.when))
     message: list[MessagePart] = []
     cursor = 0
     for match in _PLACEHOLDER.finditer(model.message):
