@@ -128,3 +128,30 @@ def render(
         report = LintReport(results=[report])
     options = RenderOptions(color=color, verbose=verbose, ruleset=ruleset)
     return _reporter(format)(report, options)
+
+
+# The rest of the library that the commands build on: configuration, overrides and baselines,
+# rule tests, the rule catalogue and the calendar model. Loaded on first access (PEP 562), so
+# that `blinacheck lint` on a plan never imports the code of `calendar` or `explain`.
+_LAZY = {
+    "CommandLine": ("blinacheck.config", "CommandLine"),
+    "ConfigError": ("blinacheck.config", "ConfigError"),
+    "resolve_settings": ("blinacheck.config", "resolve"),
+    "apply_overrides": ("blinacheck.overrides", "run"),
+    "BaselineError": ("blinacheck.baseline", "BaselineError"),
+    "ruletest": ("blinacheck.ruletest", None),
+    "catalogue": ("blinacheck.catalogue", None),
+    "calendar": ("blinacheck.calendar", None),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'blinacheck.api' has no attribute {name!r}")
+    import importlib
+
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value

@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.table import Table
 
-    from ..calendar import CycleCalendar, Day, PlanCalendar
-    from ..findings import Finding
-    from ..lint import FileResult, LintReport
+    from ..api import FileResult, Finding, LintReport, calendar
 
 WIDTH = 80
 CELL = 10  # characters per day cell, one space each side included
@@ -51,8 +49,7 @@ def command(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules
     """
     from rich.console import Console
 
-    from ..findings import Severity
-    from ..lint import PathError, lint_paths
+    from ..api import PathError, Severity, lint_paths
 
     ruleset = load_rules(rule_dirs, not no_builtin_rules)
     try:
@@ -100,7 +97,7 @@ def render_text(report: LintReport, width: int = WIDTH) -> str:
 
 
 def draw(console: Console, report: LintReport) -> None:
-    from .. import calendar
+    from ..api import calendar
 
     per_m2 = False
     dated = undated = False
@@ -127,17 +124,17 @@ def _invalid(console: Console, result: FileResult) -> None:
     console.print(_findings_grid(result.findings, with_day=False))
 
 
-def _plan(console: Console, plan: PlanCalendar) -> None:
+def _plan(console: Console, plan: calendar.PlanCalendar) -> None:
     from rich.text import Text
 
-    from ..calendar import patient_facts
+    from ..api import calendar
 
     console.print(Text(plan.path, style="bold"))
     if plan.title:
         console.print(Text(plan.title))
     console.print(Text(f"Indication: {plan.indication}"))
     console.print(
-        Text("; ".join(f"{label} {value}" for label, value in patient_facts(plan.patient)))
+        Text("; ".join(f"{label} {value}" for label, value in calendar.patient_facts(plan.patient)))
     )
     for cycle in plan.cycles:
         console.print()
@@ -151,13 +148,13 @@ def _plan(console: Console, plan: PlanCalendar) -> None:
         console.print(_findings_grid(plan.plan_findings, with_day=False))
 
 
-def _cycle(console: Console, cycle: CycleCalendar) -> None:
+def _cycle(console: Console, cycle: calendar.CycleCalendar) -> None:
     from rich.text import Text
 
-    from ..calendar import SEVERITY_MARKS
+    from ..api import calendar
 
     heading = Text(cycle.heading, style="bold")
-    mark = SEVERITY_MARKS.get(cycle.worst) if cycle.worst is not None else None
+    mark = calendar.SEVERITY_MARKS.get(cycle.worst) if cycle.worst is not None else None
     if mark:
         heading.append(f"  {mark}", style=SEVERITY_STYLES[str(cycle.worst)])
     console.print(heading)
@@ -185,7 +182,7 @@ def _weeks(count: int) -> str:
     return f"{count} week{'s' if count != 1 else ''}"
 
 
-def _new_table(cycle: CycleCalendar, *, header: bool) -> Table:
+def _new_table(cycle: calendar.CycleCalendar, *, header: bool) -> Table:
     from rich import box
     from rich.table import Table
 
@@ -202,15 +199,15 @@ def _new_table(cycle: CycleCalendar, *, header: bool) -> Table:
     return table
 
 
-def _cell(day: Day | None, *, dated: bool) -> RenderableType:
+def _cell(day: calendar.Day | None, *, dated: bool) -> RenderableType:
     from rich.text import Text
 
-    from ..calendar import SEVERITY_MARKS
+    from ..api import calendar
 
     if day is None:
         return Text("")
     severity = day.worst
-    mark = SEVERITY_MARKS[severity] if severity is not None else ""
+    mark = calendar.SEVERITY_MARKS[severity] if severity is not None else ""
     dose = day.dose.short if day.dose is not None else day.kind.label
     lines = [day.date_label] if dated else []
     lines += [f"{day.label:<6}{mark}", dose, day.marker_letters]
@@ -224,15 +221,15 @@ def _cell(day: Day | None, *, dated: bool) -> RenderableType:
     return Text(text, style=style)
 
 
-def _day_words(day: Day) -> str:
+def _day_words(day: calendar.Day) -> str:
     if day.date is None:
         return day.label
-    from ..calendar import WEEKDAYS
+    from ..api import calendar
 
-    return f"{day.label} {WEEKDAYS[day.date.weekday()]} {day.date_label}"
+    return f"{day.label} {calendar.WEEKDAYS[day.date.weekday()]} {day.date_label}"
 
 
-def _items_grid(days: list[Day]) -> Table:
+def _items_grid(days: list[calendar.Day]) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -249,13 +246,13 @@ def _findings_grid(findings: list[Finding], *, with_day: bool) -> Table:
     from rich.table import Table
     from rich.text import Text
 
-    from ..calendar import severity_mark
+    from ..api import calendar
 
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for finding in findings:
-        mark = severity_mark(finding)
+        mark = calendar.severity_mark(finding)
         where = ""
         if with_day:
             where = f" D{finding.day}" if finding.day is not None else " cycle"
@@ -276,7 +273,7 @@ def _legend(*, per_m2: bool, dated: bool, undated: bool) -> Table:
     from rich.table import Table
     from rich.text import Text
 
-    from ..calendar import DayKind, Marker
+    from ..api import calendar
 
     entries: list[tuple[str, str]] = [
         ("D15", "cycle day 15 (no Day 0)"),
@@ -284,8 +281,8 @@ def _legend(*, per_m2: bool, dated: bool, undated: bool) -> Table:
     ]
     if per_m2:
         entries.append(("15/m2", "mcg/m2/day (no BSA known)"))
-    entries += [(kind.label, kind.meaning) for kind in DayKind if kind.label]
-    entries += [(marker.letter, marker.meaning) for marker in Marker]
+    entries += [(kind.label, kind.meaning) for kind in calendar.DayKind if kind.label]
+    entries += [(marker.letter, marker.meaning) for marker in calendar.Marker]
     entries += [
         ("!E", "worst finding: error"),
         ("!W", "worst finding: warning"),

@@ -27,35 +27,25 @@ def _wrapped(text: str, indent: str = _INDENT) -> list[str]:
 
 def explain_text(rule: Any) -> str:
     """The explanation of one rule as plain text, sections in the order a reader asks."""
-    from ..catalogue import (
-        example_findings,
-        example_triggers,
-        finding_text,
-        param_rows,
-        report_at_text,
-        severity_cases,
-        source_name,
-        split_description,
-        subject_text,
-    )
+    from ..api import catalogue
 
-    description, what_to_do = split_description(rule)
+    description, what_to_do = catalogue.split_description(rule)
     out = [f"{rule.id}: {rule.title}", ""]
     out += ["What it checks", *_block(description or "(no description)"), ""]
     out.append("Subject")
-    out.append(f"{_INDENT}{subject_text(rule)} (for_each: {rule.for_each})")
-    where = report_at_text(rule)
+    out.append(f"{_INDENT}{catalogue.subject_text(rule)} (for_each: {rule.for_each})")
+    where = catalogue.report_at_text(rule)
     if where:
         out.append(f"{_INDENT}reported at {where.replace('`', '')}")
     out += ["", "Fires when (CEL)", *_block(rule.when_text), ""]
     out += ["Severity", f"{_INDENT}{rule.severity} by default"]
-    for severity, when in severity_cases(rule):
+    for severity, when in catalogue.severity_cases(rule):
         out.append(f"{_INDENT}{severity} when {when}")
     if rule.severity_cases:
         out.append(f"{_INDENT}(the first case that holds wins)")
     out.append("")
     out.append("Parameters")
-    rows = param_rows(rule)
+    rows = catalogue.param_rows(rule)
     out += [f"{_INDENT}{name} = {value} ({kind})" for name, value, kind in rows] or [
         f"{_INDENT}(none)"
     ]
@@ -72,15 +62,17 @@ def explain_text(rule: Any) -> str:
     out.append("")
     if rule.example:
         out += ["Example: a minimal plan that triggers it", *_block(rule.example), ""]
-        findings = example_findings(rule)
-        if example_triggers(rule, findings):
+        findings = catalogue.example_findings(rule)
+        if catalogue.example_triggers(rule, findings):
             out.append("Linting the example gives")
         else:
             out.append("Linting the example gives (WARNING: it does not trigger this rule)")
-        out += [_INDENT + finding_text(f) for f in findings] or [f"{_INDENT}(no findings)"]
+        out += [_INDENT + catalogue.finding_text(f) for f in findings] or [
+            f"{_INDENT}(no findings)"
+        ]
     else:
         out.append("Example: none given in the rule file")
-    out += ["", f"Defined in {source_name(rule)}:{rule.line}"]
+    out += ["", f"Defined in {catalogue.source_name(rule)}:{rule.line}"]
     return "\n".join(out) + "\n"
 
 
@@ -115,8 +107,8 @@ def command(
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         fail(f"unknown rule id '{rule_id}'{hint} ('blinacheck rules' lists them)")
     if output_format == "markdown":
-        from ..catalogue import render_rule
+        from ..api import catalogue
 
-        sys.stdout.write(render_rule(rule))
+        sys.stdout.write(catalogue.render_rule(rule))
     else:
         sys.stdout.write(explain_text(rule))

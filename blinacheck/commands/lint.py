@@ -130,10 +130,17 @@ def command(
     verbose: bool,
 ) -> None:
     """Lint plan files, or directories searched for them."""
-    from ..api import PathError, Severity, lint_paths, render
-    from ..baseline import BaselineError
-    from ..config import CommandLine, ConfigError, resolve
-    from ..overrides import run as apply_overrides
+    from ..api import (
+        BaselineError,
+        CommandLine,
+        ConfigError,
+        PathError,
+        Severity,
+        apply_overrides,
+        lint_paths,
+        render,
+        resolve_settings,
+    )
 
     if baseline_file and write_baseline:
         fail("--baseline and --write-baseline cannot be used together")
@@ -147,7 +154,7 @@ def command(
         fail_on=fail_on,
     )
     try:
-        settings = resolve(cli)
+        settings = resolve_settings(cli)
     except ConfigError as exc:
         fail(str(exc))
     ruleset, fail_on = settings.ruleset, settings.fail_on

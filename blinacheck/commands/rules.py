@@ -19,20 +19,21 @@ def rows(ruleset: Any) -> list[tuple[str, str, str, str]]:
 
 
 def as_json(ruleset: Any) -> str:
-    from ..catalogue import severity_cases, source_name
+    from ..api import catalogue
 
     data = [
         {
             "id": rule.id,
             "severity": str(rule.severity),
             "severity_cases": [
-                {"severity": severity, "when": when} for severity, when in severity_cases(rule)
+                {"severity": severity, "when": when}
+                for severity, when in catalogue.severity_cases(rule)
             ],
             "subject": rule.for_each,
             "title": rule.title,
             "params": rule.params,
             "builtin": rule.builtin,
-            "file": source_name(rule),
+            "file": catalogue.source_name(rule),
             "line": rule.line,
         }
         for rule in ruleset.rules

@@ -31,19 +31,19 @@ def command(
     Prints PASS or FAIL per fixture and 'N passed, N failed'; exits 1 when a fixture fails,
     2 for a bad path or an invalid rule set. See docs/testing-rules.md.
     """
-    from ..ruletest import DEFAULT_FIXTURE_DIR, FixtureSearchError, render, run
+    from ..api import ruletest
 
     if not paths:
-        if not os.path.isdir(DEFAULT_FIXTURE_DIR):
+        if not os.path.isdir(ruletest.DEFAULT_FIXTURE_DIR):
             fail(
-                f"no fixture paths given and no {DEFAULT_FIXTURE_DIR} directory here; "
+                f"no fixture paths given and no {ruletest.DEFAULT_FIXTURE_DIR} directory here; "
                 "name the fixture files or directories to test"
             )
-        paths = (DEFAULT_FIXTURE_DIR,)
+        paths = (ruletest.DEFAULT_FIXTURE_DIR,)
     ruleset = load_rules(rule_dirs, not no_builtin_rules)
     try:
-        report = run(paths, ruleset)
-    except FixtureSearchError as exc:
+        report = ruletest.run(paths, ruleset)
+    except ruletest.FixtureSearchError as exc:
         fail(str(exc))
-    sys.stdout.write(render(report, color=use_color(sys.stdout), quiet=quiet))
+    sys.stdout.write(ruletest.render(report, color=use_color(sys.stdout), quiet=quiet))
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_CLEAN)
