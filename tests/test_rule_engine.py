@@ -258,3 +258,23 @@ def test_absent_patient_data_is_absent_not_null(tmp_path: Path) -> None:
     template = PLAN.replace("patient: {age_years: 12, weight_kg: 40, height_cm: 150}\n", "")
     template = template.replace("5 mcg/m2/day", "9 mcg/day").replace("15 mcg/m2/day", "28 mcg/day")
     assert where(lint(template, ruleset).findings) == []
+
+
+def test_builtin_rules_pass_the_field_check() -> None:
+    """Runs skip the field check for the built-in rules (they only change with a release);
+    this test is where they get it."""
+    ruleset = load(check_builtin_fields=True)
+    assert len(ruleset.rules) >= 26
+
+
+def test_builtin_field_check_can_fail(tmp_path: Path) -> None:
+    """The same switch really checks: a built-in-marked source with a typo is refused."""
+    from blinacheck.engine.ruleset import compile_sources
+
+    source = (
+        b"rules:\n  - id: x\n    title: typo\n    severity: info\n    for_each: plan\n"
+        b"    when: plan.cycle_cont > 1\n    message: m\n    evidence: [{source: test}]\n"
+    )
+    assert compile_sources([("<builtin>/x.yaml", source, True)]).rules  # unchecked
+    with pytest.raises(RuleSetError, match="plan has no field 'cycle_cont'"):
+        compile_sources([("<builtin>/x.yaml", source, True)], check_builtin_fields=True)
