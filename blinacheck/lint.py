@@ -20,7 +20,7 @@ from .source import DEFAULT_MAX_BYTES, Document, SourceError, load_bytes
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 # A file found in a folder that cannot be read as YAML is still reported when it says it is a
 # plan: a tab or a typo must not make a plan drop silently out of a pre-commit check.
-_MEANT_AS_PLAN = re.compile(rb'^(\xef\xbb\xbf)?[ {"]*blinacheck"?\s*:', re.MULTILINE)
+_MEANT_AS_PLAN = re.compile(rb"""(?m)^(\xef\xbb\xbf)?[ \t{]*["']?blinacheck["']?[ \t]*:""")
 _MEANT_AS_PLAN_WINDOW = 64 * 1024
 _FORMAT_EVIDENCE = (Evidence("blinacheck plan-file format, docs/plan-format.md"),)
 
@@ -153,27 +153,13 @@ def discover(
                     yield file, False
         elif os.path.isfile(path):
             if not (only_plans and excluded(path)):
-                yield path, not only_plans or _declares_plan(path)
+                # With only_plans a named file is judged like a found one: skipped unless it
+                # is, or says it is, a plan (see _MEANT_AS_PLAN).
+                yield path, not only_plans
         elif os.path.exists(path):
             raise PathError(f"{path}: not a regular file or directory")
         else:
             raise PathError(f"{path}: no such file or directory")
-
-
-_DECLARES_PLAN = re.compile(rb"""(?m)^["']?blinacheck["']?[ \t]*:|"blinacheck"\s*:""")
-
-
-def _declares_plan(path: str) -> bool:
-    """Whether a file's text has a top-level ``blinacheck:`` key, even if it does not parse.
-
-    With ``only_plans``, such a file is linted as if named explicitly, so that a plan with a
-    YAML syntax error is reported rather than skipped as "not a plan".
-    """
-    try:
-        with open(path, "rb") as handle:
-            return _DECLARES_PLAN.search(handle.read(65536)) is not None
-    except OSError:
-        return True  # let lint_file report why it cannot be read
 
 
 def lint_paths(

@@ -23,7 +23,7 @@ from pydantic import (
 
 from . import dates, units
 from .source import Document, Path
-from .validation import PathProblem, describe_error
+from .validation import PathProblem, describe_error, model_lookup
 
 FORMAT_VERSION = 1
 MAX_CYCLES = 20
@@ -237,11 +237,7 @@ _MODEL_BY_PARENT = {
 }
 
 
-def _model_at(path: Path) -> type[BaseModel]:
-    for part in reversed(path):
-        if isinstance(part, str) and part in _MODEL_BY_PARENT:
-            return _MODEL_BY_PARENT[part]
-    return Plan
+_model_at = model_lookup(_MODEL_BY_PARENT, Plan)
 
 
 def _check_consistency(plan: Plan) -> list[PathProblem]:

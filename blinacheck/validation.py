@@ -25,6 +25,21 @@ class PathProblem:
         return f"PathProblem({self.path!r}, {self.message!r})"
 
 
+def model_lookup(
+    by_key: dict[str, type[BaseModel]], root: type[BaseModel]
+) -> Callable[[Path], type[BaseModel]]:
+    """A function naming the model that validates the mapping at a path: the model of the
+    nearest enclosing key in ``by_key`` (e.g. items under ``cycles`` are Cycles), else ``root``."""
+
+    def model_at(path: Path) -> type[BaseModel]:
+        for part in reversed(path):
+            if isinstance(part, str) and part in by_key:
+                return by_key[part]
+        return root
+
+    return model_at
+
+
 def _where(path: Path) -> str:
     names = [p for p in path if isinstance(p, str)]
     return f"'{names[-1]}'" if names else "the file"

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rule_set_options(command: F) -> F:
+    """``--rules DIR`` (repeatable) and ``--no-builtin-rules``: the same on every command."""
+    command = click.option(
+        "--no-builtin-rules", is_flag=True, help="Do not load the built-in rules."
+    )(command)
+    return click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(),
+        help="Extra rule directory (repeatable).",
+    )(command)
 
 
 def fail(message: str) -> NoReturn:

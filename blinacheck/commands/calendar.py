@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, use_color
+from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, rule_set_options, use_color
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -33,14 +33,7 @@ KIND_STYLES = {"FREE": "dim", "BEFORE": "dim italic", "GAP": "dim"}
 
 @click.command("calendar")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(),
-    help="Extra rule directory (repeatable).",
-)
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
+@rule_set_options
 def command(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> None:
     """Draw each cycle of plan files as a calendar, with findings marked on their days.
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from . import fail, load_rules
+from . import fail, load_rules, rule_set_options
 
 _INDENT = "  "
 
@@ -86,14 +86,7 @@ def explain_text(rule: Any) -> str:
     show_default=True,
     help="Output format (markdown: the rule's section of the rule catalogue).",
 )
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(),
-    help="Extra rule directory (repeatable).",
-)
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
+@rule_set_options
 def command(
     rule_id: str, output_format: str, rule_dirs: tuple[str, ...], no_builtin_rules: bool
 ) -> None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import EXIT_CLEAN, EXIT_FINDINGS, emit, fail, use_color
+from . import EXIT_CLEAN, EXIT_FINDINGS, emit, fail, rule_set_options, use_color
 
 FAIL_ON = ("error", "warning", "info", "never")
 # = blinacheck.source.DEFAULT_MAX_BYTES, not imported here so that --help stays light
@@ -48,14 +48,7 @@ class ByteSize(click.ParamType):
     type=click.Path(dir_okay=False),
     help="Write the output to FILE instead of standard output (never in colour).",
 )
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(),
-    help="Extra rule directory (repeatable).",
-)
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
+@rule_set_options
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from . import load_rules, use_color
+from . import load_rules, rule_set_options, use_color
 
 COLUMNS = ("ID", "SEVERITY", "SUBJECT", "TITLE")
 
@@ -80,14 +80,7 @@ def print_rich(ruleset: Any, console: Any = None) -> None:
     show_default=True,
     help="Output format.",
 )
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(),
-    help="Extra rule directory (repeatable).",
-)
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
+@rule_set_options
 def command(output_format: str, rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> None:
     """List the loaded rules: id, default severity, subject, title.
 

@@ -7,19 +7,12 @@ import sys
 
 import click
 
-from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, use_color
+from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, rule_set_options, use_color
 
 
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(),
-    help="Extra rule directory (repeatable).",
-)
-@click.option("--no-builtin-rules", is_flag=True, help="Do not load the built-in rules.")
+@rule_set_options
 @click.option("-q", "--quiet", is_flag=True, help="List only the fixtures that fail.")
 def command(
     paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules: bool, quiet: bool

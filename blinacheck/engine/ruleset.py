@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ..findings import Evidence, Severity
 from ..source import Document, Path, SourceError, load_bytes
-from ..validation import describe_error
+from ..validation import describe_error, model_lookup
 from . import cel_ast, celenv
 from .fields import SUBJECT_TYPES, variables_for
 
@@ -92,11 +92,7 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _model_at(path: Path) -> type[BaseModel]:
-    for part in reversed(path):
-        if isinstance(part, str) and part in _MODELS:
-            return _MODELS[part]
-    return RuleFileModel
+_model_at = model_lookup(_MODELS, RuleFileModel)
 
 
 @dataclass(frozen=True)
