@@ -40,6 +40,17 @@ def model_lookup(
     return model_at
 
 
+MAX_SHOWN = 40  # characters of a bad value echoed back in a message
+
+
+def _shown(given: Any) -> str:
+    """The bad value as the message quotes it; a hostile 5,000-digit number is cut short."""
+    text = str(given) if isinstance(given, str) else repr(given)
+    if len(text) > MAX_SHOWN:
+        text = f"{text[: MAX_SHOWN - 10]}...({len(text):,} characters)"
+    return f"'{text}'" if isinstance(given, str) else text
+
+
 def _where(path: Path) -> str:
     names = [p for p in path if isinstance(p, str)]
     return f"'{names[-1]}'" if names else "the file"
@@ -67,7 +78,7 @@ def describe_error(error: Any, model_at: Callable[[Path], type[BaseModel]]) -> P
         )
     if kind == "missing":
         return PathProblem(loc[:-1], f"missing required key '{field_name}' in {_where(loc[:-1])}")
-    shown = f"'{given}'" if isinstance(given, str) else repr(given)
+    shown = _shown(given)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return PathProblem(loc, f"{field_name}: {shown} is not allowed; expected one of {expected}")
@@ -76,6 +87,8 @@ def describe_error(error: Any, model_at: Callable[[Path], type[BaseModel]]) -> P
         return PathProblem(
             loc, f"{field_name} must be {whole} (no unit in this field), got {shown}"
         )
+    if kind == "int_parsing_size":
+        return PathProblem(loc, f"{field_name} is far too large to be meant, got {shown}")
     if kind == "finite_number":
         return PathProblem(loc, f"{field_name} must be a finite number, got {shown}")
     if kind in ("bool_parsing", "bool_type"):

@@ -334,3 +334,20 @@ def test_overlapping_steps_and_day_1_convention(builtin_rules: RuleSet) -> None:
     assert "infusion steps overlap" in overlap
     assert "Day 1 is the day the infusion starts" in day1
     assert "cycle numbers must increase" in order
+
+
+def test_a_huge_bad_value_is_not_echoed_in_full(builtin_rules: RuleSet) -> None:
+    digits = "9" * 5000
+    text = f"""
+    blinacheck: 1
+    indication: mrd-positive
+    cycles:
+      - cycle: {digits}
+        infusion:
+          - {{days: 1-28, dose: 28 mcg/day}}
+    """
+    result = lint(text, builtin_rules)
+    assert where(result.findings) == [(INVALID_PLAN, 4)]
+    message = result.findings[0].message
+    assert "cycle is far too large to be meant" in message
+    assert "(5,000 characters)" in message and len(message) < 200
