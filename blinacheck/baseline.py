@@ -9,14 +9,13 @@ works from any current directory. Format: docs/overrides.md.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .findings import Finding
+from .findings import Finding, fingerprint
 
 VERSION = 1
 _ABOUT = "blinacheck baseline: known findings, reported as suppressed; see docs/overrides.md"
@@ -37,12 +36,6 @@ class Entry:
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.rule, self.path, self.subject)
-
-
-def fingerprint(rule: str, path: str, subject: str) -> str:
-    """Stable key of a finding: what it is about, never where it is printed."""
-    digest = hashlib.sha256("\x1f".join((rule, path, subject)).encode("utf-8"))
-    return digest.hexdigest()[:20]
 
 
 def relative_path(path: str, base: str) -> str:

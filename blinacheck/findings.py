@@ -105,5 +105,14 @@ class Finding:
         return data
 
 
+def fingerprint(rule: str, path: str, about: str) -> str:
+    """A finding's stable key: rule + file + what it is about (Finding.subject), never the line,
+    so that it survives edits elsewhere in the plan. Baselines and SARIF both use it."""
+    import hashlib
+
+    digest = hashlib.sha256("\x1f".join((rule, path, about)).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.sort_key)

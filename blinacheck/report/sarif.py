@@ -8,7 +8,6 @@ signed off what, and why.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..engine.ruleset import Rule
 from ..findings import INVALID_PLAN, RULE_ERROR, Evidence, Finding, Severity
+from ..findings import fingerprint as stable_key
 from ..lint import LintReport
 from . import RenderOptions
 
@@ -73,10 +73,8 @@ def fingerprint(finding: Finding) -> str:
     The line number is left out on purpose. A finding with no subject (a file that is not even
     YAML) falls back to its message.
     """
-    about = finding.subject or finding.message
     path = Path(os.path.normpath(finding.path)).as_posix()
-    digest = hashlib.sha256("\0".join((finding.rule, path, about)).encode("utf-8"))
-    return digest.hexdigest()[:32]
+    return stable_key(finding.rule, path, finding.subject or finding.message)
 
 
 def _unwrap(text: str) -> str:
