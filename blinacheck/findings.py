@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -32,6 +33,62 @@ SUPPRESSION_NOT_ALLOWED = "suppression-not-allowed"
 INVALID_SUPPRESSION = "invalid-suppression"
 UNUSED_SUPPRESSION = "unused-suppression"
 BASELINE_ENTRY_UNMATCHED = "baseline-entry-unmatched"
+
+
+class OwnCheck(NamedTuple):
+    """A check blinacheck makes itself, with no rule file behind it."""
+
+    title: str
+    severity: Severity  # the default
+    description: str
+
+
+OWN_CHECKS: dict[str, OwnCheck] = {
+    INVALID_PLAN: OwnCheck(
+        "The plan file is not valid",
+        Severity.ERROR,
+        "The file could not be read as a blinacheck plan (format version 1): a YAML or JSON "
+        "syntax error, a missing or unknown key, or a value of the wrong kind. No clinical rule "
+        "runs on a plan that is not valid. The message says what to change, at the line given.",
+    ),
+    RULE_ERROR: OwnCheck(
+        "A rule could not be evaluated",
+        Severity.ERROR,
+        "A rule's condition failed while it was evaluated on this plan (for example, it compared "
+        "a value the plan does not give). The rule is neither passed nor failed; fix the rule, "
+        "or report it to whoever maintains it.",
+    ),
+    INVALID_SUPPRESSION: OwnCheck(
+        "An override comment that cannot be read",
+        Severity.WARNING,
+        "A '# blinacheck:' comment that is not of the form 'ignore[RULE-ID] -- reason'. It "
+        "overrides nothing (docs/overrides.md).",
+    ),
+    SUPPRESSION_WITHOUT_REASON: OwnCheck(
+        "An override comment without a reason",
+        Severity.WARNING,
+        "An override must say why, as an override of an alert in the EHR does. Without a "
+        "reason the comment overrides nothing and the finding stays.",
+    ),
+    SUPPRESSION_NOT_ALLOWED: OwnCheck(
+        "An override of a rule that cannot be overridden",
+        Severity.WARNING,
+        "The rule is declared overridable: false (dose caps, discontinuation); only the project "
+        "configuration can change it. The finding stays.",
+    ),
+    UNUSED_SUPPRESSION: OwnCheck(
+        "An override comment that matches no finding",
+        Severity.INFO,
+        "Nothing is reported where the override points; remove the comment, or move it to the "
+        "line of the finding it is meant for.",
+    ),
+    BASELINE_ENTRY_UNMATCHED: OwnCheck(
+        "A baseline entry that matches no finding",
+        Severity.INFO,
+        "The baselined finding is gone (fixed, or the plan changed); regenerate the baseline "
+        "with --write-baseline to prune it.",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from .findings import (
     BASELINE_ENTRY_UNMATCHED,
     INVALID_PLAN,
     INVALID_SUPPRESSION,
+    OWN_CHECKS,
     RULE_ERROR,
     SUPPRESSION_NOT_ALLOWED,
     SUPPRESSION_WITHOUT_REASON,
@@ -45,12 +46,16 @@ if TYPE_CHECKING:
 
 # blinacheck's own checks of overrides: id -> (title, default severity). They can be ignored or
 # re-graded in the configuration, never overridden inline.
+# The override checks: their titles and default severities are in findings.OWN_CHECKS.
 CHECKS: dict[str, tuple[str, Severity]] = {
-    INVALID_SUPPRESSION: ("An override comment that cannot be read", Severity.WARNING),
-    SUPPRESSION_WITHOUT_REASON: ("An override comment without a reason", Severity.WARNING),
-    SUPPRESSION_NOT_ALLOWED: ("An override of a rule that cannot be overridden", Severity.WARNING),
-    UNUSED_SUPPRESSION: ("An override comment that matches no finding", Severity.INFO),
-    BASELINE_ENTRY_UNMATCHED: ("A baseline entry that matches no finding", Severity.INFO),
+    rule: (OWN_CHECKS[rule].title, OWN_CHECKS[rule].severity)
+    for rule in (
+        INVALID_SUPPRESSION,
+        SUPPRESSION_WITHOUT_REASON,
+        SUPPRESSION_NOT_ALLOWED,
+        UNUSED_SUPPRESSION,
+        BASELINE_ENTRY_UNMATCHED,
+    )
 }
 # Findings about the plan file or the rules, not about the treatment: never overridable, never
 # baselined, never ignored. A plan blinacheck cannot read has not been checked at all.

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..engine.ruleset import Rule
-from ..findings import INVALID_PLAN, RULE_ERROR, Evidence, Finding, Severity
+from ..findings import INVALID_PLAN, OWN_CHECKS, Evidence, Finding, Severity
 from ..findings import fingerprint as stable_key
 from ..lint import LintReport
 from . import RenderOptions
@@ -36,23 +36,6 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 SUPPRESSION_KINDS = {"inline": "inSource", "baseline": "external"}
 
 _FORMAT_DOC = Evidence("blinacheck plan-file format, docs/plan-format.md")
-# Rule ids the linter reports itself, with no rule file behind them.
-_OWN_RULES: dict[str, tuple[str, str, Severity]] = {
-    INVALID_PLAN: (
-        "The plan file is not valid",
-        "The file could not be read as a blinacheck plan (format version 1): a YAML or JSON "
-        "syntax error, a missing or unknown key, or a value of the wrong kind. No clinical rule "
-        "runs on a plan that is not valid. The message says what to change, at the line given.",
-        Severity.ERROR,
-    ),
-    RULE_ERROR: (
-        "A rule could not be evaluated",
-        "A rule's condition failed while it was evaluated on this plan (for example, it compared "
-        "a value the plan does not give). The rule is neither passed nor failed; fix the rule, "
-        "or report it to whoever maintains it.",
-        Severity.ERROR,
-    ),
-}
 
 
 def level(severity: Severity) -> str:
@@ -176,7 +159,7 @@ def rule_descriptor(rule: Rule) -> dict[str, object]:
 
 
 def _own_descriptor(rule_id: str) -> dict[str, object]:
-    title, description, severity = _OWN_RULES[rule_id]
+    title, severity, description = OWN_CHECKS[rule_id]
     evidence = (_FORMAT_DOC,) if rule_id == INVALID_PLAN else ()
     return _descriptor(
         rule_id, title, description, severity, evidence, {"tags": ["blinacheck"]}, []
@@ -196,7 +179,7 @@ def driver_rules(report: LintReport, options: RenderOptions) -> list[dict[str, o
     if options.ruleset is not None:
         rules += [rule_descriptor(rule) for rule in options.ruleset.rules]
     described = {str(rule["id"]) for rule in rules}
-    for rule_id in _OWN_RULES:
+    for rule_id in OWN_CHECKS:
         if rule_id not in described:
             rules.append(_own_descriptor(rule_id))
             described.add(rule_id)
