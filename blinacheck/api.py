@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from . import lint as _lint
 from .engine import ruleset as _ruleset
@@ -133,6 +134,9 @@ def render(
 # The rest of the library that the commands build on: configuration, overrides and baselines,
 # rule tests, the rule catalogue and the calendar model. Loaded on first access (PEP 562), so
 # that `blinacheck lint` on a plan never imports the code of `calendar` or `explain`.
+if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __getattr__
+    pass
+
 _LAZY = {
     "CommandLine": ("blinacheck.config", "CommandLine"),
     "ConfigError": ("blinacheck.config", "ConfigError"),
@@ -145,7 +149,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'blinacheck.api' has no attribute {name!r}")
     import importlib

@@ -324,7 +324,7 @@ def _end_day(view: dict[str, Any], following: dict[str, Any] | None) -> int:
     if following is not None and "start" in view and "start" in following:
         start = dt.date.fromisoformat(view["start"])
         before_next = dt.date.fromisoformat(following["start"]) - dt.timedelta(days=1)
-        return max(dates.date_to_day(before_next, start), view["last_infusion_day"])
+        return max(dates.date_to_day(before_next, start), int(view["last_infusion_day"]))
     return int(view["last_infusion_day"])
 
 

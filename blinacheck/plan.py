@@ -224,7 +224,7 @@ def validate(document: Document) -> tuple[Plan | None, list[PathProblem]]:
     return (None, problems) if problems else (plan, [])
 
 
-_MODEL_BY_PARENT = {
+_MODEL_BY_PARENT: dict[str, type[BaseModel]] = {
     "patient": Patient,
     "cycles": Cycle,
     "infusion": InfusionStep,

@@ -201,6 +201,12 @@ class _Stop(yaml.YAMLError):
     pass
 
 
+def _position(event: yaml.Event) -> tuple[int, int]:
+    """1-based line and column where an event starts."""
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
 class _Builder:
     """Turns YAML events into plain values while recording positions."""
 
@@ -216,8 +222,7 @@ class _Builder:
         self.nodes = 0
 
     def fail(self, event: yaml.Event, message: str) -> None:
-        mark = event.start_mark
-        raise SourceError([Problem(mark.line + 1, mark.column + 1, message)])
+        raise SourceError([Problem(*_position(event), message)])
 
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
@@ -277,14 +282,14 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             self.fail(event, f"more than {MAX_NODES:,} values; a plan file is far smaller")
-        mark = event.start_mark
-        position = (mark.line + 1, mark.column + 1)
+        position = _position(event)
         if not self.stack:
             self.root = value
             self.positions[()] = position
             return ()
         top = self.stack[-1]
-        container, parent = top[0], top[1]
+        container = top[0]
+        parent: Path = top[1]
         if isinstance(container, list):
             path = (*parent, len(container))
             container.append(value)

@@ -217,12 +217,12 @@ def _cycle_view(
         date = _iso(start, day)
         if date is not None:
             entry["date"] = date
-        step = dose_by_day.get(day)
-        if step is not None:
-            entry["step"] = step["index"]
+        covering = dose_by_day.get(day)
+        if covering is not None:
+            entry["step"] = covering["index"]
             for key in ("mcg_per_day", "mcg_per_m2_per_day"):
-                if key in step:
-                    entry[key] = step[key]
+                if key in covering:
+                    entry[key] = covering[key]
         days.append(entry)
     view: dict[str, Any] = {
         "number": cycle.cycle,

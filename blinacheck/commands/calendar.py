@@ -215,11 +215,12 @@ def _cell(day: calendar.Day | None, *, dated: bool) -> RenderableType:
 
 
 def _day_words(day: calendar.Day) -> str:
-    if day.date is None:
-        return day.label
     from ..api import calendar
 
-    return f"{day.label} {calendar.WEEKDAYS[day.date.weekday()]} {day.date_label}"
+    label: str = day.label
+    if day.date is None:
+        return label
+    return f"{label} {calendar.WEEKDAYS[day.date.weekday()]} {day.date_label}"
 
 
 def _items_grid(days: list[calendar.Day]) -> Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -14,7 +15,7 @@ DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3}
 
 
-class ByteSize(click.ParamType):
+class ByteSize(click.ParamType[int, Any]):
     """A size in bytes: 100000, 500KB, 4MiB."""
 
     name = "size"

@@ -254,7 +254,7 @@ def _nested_in_plan(
                 if owner == "cycles":
                     found = cycles[position]
                 elif owner == "cycle":
-                    found = cycles[cycle][key][position]  # type: ignore[index]
+                    found = cycles[cycle][key][position]
                 else:
                     found = plan[owner if key is None else key][position]
                 if found is not item:

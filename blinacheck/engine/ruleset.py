@@ -347,7 +347,7 @@ def _report_keys(kind: str) -> set[str]:
     """Plan-file keys a finding about ``kind`` can point at (for ``report_at``)."""
     from .. import plan as plan_models
 
-    model = {
+    models: dict[str, type[BaseModel]] = {
         "plan": plan_models.Plan,
         "cycle": plan_models.Cycle,
         "cycle_gap": plan_models.Cycle,
@@ -357,6 +357,6 @@ def _report_keys(kind: str) -> set[str]:
         "interruption": plan_models.Interruption,
         "adverse_event": plan_models.AdverseEvent,
         "vaccination": plan_models.Vaccination,
-    }[kind]
+    }
     assert kind in SUBJECT_TYPES
-    return set(model.model_fields)
+    return set(models[kind].model_fields)
