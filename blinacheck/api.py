@@ -91,6 +91,7 @@ def lint_paths(
     exclude: Callable[[str], bool] | None = None,
     only_plans: bool = False,
     jobs: int | None = 1,
+    stdin_name: str = "<stdin>",
 ) -> LintReport:
     """Lint files and directories (searched for ``*.yaml``, ``*.yml``, ``*.json`` plans).
 
@@ -100,6 +101,7 @@ def lint_paths(
     prunes files and directories; ``only_plans`` treats named files like found ones (skip
     non-plans and excluded files, as the pre-commit hook wants). ``jobs`` lints in that many
     processes (None: every CPU for 50 files or more), with identical output in the same order.
+    The path ``-`` reads a plan from standard input, reported as ``stdin_name``.
     """
     return _lint.lint_paths(
         paths,
@@ -108,6 +110,7 @@ def lint_paths(
         exclude=exclude,
         only_plans=only_plans,
         jobs=jobs,
+        stdin_name=stdin_name,
     )
 
 

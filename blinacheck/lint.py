@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from .findings import INVALID_PLAN, Evidence, Finding, Severity, sort_findings
 from .source import DEFAULT_MAX_BYTES, Document, SourceError, load_bytes
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"  # as a path: read the plan from standard input (an editor's unsaved buffer)
 # A file found in a folder that cannot be read as YAML is still reported when it says it is a
 # plan: a tab or a typo must not make a plan drop silently out of a pre-commit check.
 _MEANT_AS_PLAN = re.compile(rb"""(?m)^(\xef\xbb\xbf)?[ \t{]*["']?blinacheck["']?[ \t]*:""")
@@ -116,8 +118,17 @@ def lint_text(text: str, ruleset: RuleSet, path: str = "<text>") -> FileResult:
 
 
 def lint_file(
-    path: str, ruleset: RuleSet, *, explicit: bool = True, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str,
+    ruleset: RuleSet,
+    *,
+    explicit: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    stdin_name: str = "<stdin>",
 ) -> FileResult:
+    """Lint one file; ``-`` reads standard input, reported under ``stdin_name``."""
+    if path == STDIN:
+        raw = sys.stdin.buffer.read(max_bytes + 1)
+        return lint_bytes(raw, stdin_name, ruleset, max_bytes=max_bytes)
     try:
         with open(path, "rb") as handle:
             # Read one byte past the limit: enough to know the file is too big, never more.
@@ -141,7 +152,9 @@ def discover(
     """
     excluded = exclude or (lambda _path: False)
     for path in paths:
-        if os.path.isdir(path):
+        if path == STDIN:
+            yield path, True
+        elif os.path.isdir(path):
             found = []
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(
@@ -170,17 +183,19 @@ def lint_paths(
     exclude: Callable[[str], bool] | None = None,
     only_plans: bool = False,
     jobs: int | None = 1,
+    stdin_name: str = "<stdin>",
 ) -> LintReport:
-    """Lint files and folders. ``jobs``: processes to use; None picks (see parallel.auto_jobs).
-
-    With more than one job the output is identical, in the same order (docs/performance.md).
+    """Lint files and folders (``-``: standard input, named ``stdin_name`` in the findings).
+    ``jobs``: processes to use; None picks (see parallel.auto_jobs). With more than one job the
+    output is identical, in the same order (docs/performance.md).
     """
     report = LintReport()
     files = list(discover(list(paths), exclude=exclude, only_plans=only_plans))
     results: Iterable[FileResult] = (
-        lint_file(file, ruleset, explicit=explicit, max_bytes=max_bytes) for file, explicit in files
+        lint_file(file, ruleset, explicit=explicit, max_bytes=max_bytes, stdin_name=stdin_name)
+        for file, explicit in files
     )
-    if jobs is None or jobs > 1:
+    if (jobs is None or jobs > 1) and (STDIN, True) not in files:  # one stdin, one process
         from . import parallel
 
         jobs = parallel.auto_jobs(len(files)) if jobs is None else min(jobs, len(files))

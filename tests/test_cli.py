@@ -224,3 +224,29 @@ def test_linting_never_writes_to_the_plan(tmp_path: Path) -> None:
     before = (plan.read_bytes(), plan.stat().st_mtime_ns)
     run("lint", str(plan))
     assert (plan.read_bytes(), plan.stat().st_mtime_ns) == before
+
+
+def test_plan_on_standard_input_for_editors() -> None:
+    text = Path(CHILD).read_text()
+    named = subprocess.run(
+        [sys.executable, "-m", "blinacheck", "lint", "--stdin-filename", "plans/child.yaml", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert named.returncode == 1
+    assert named.stdout.startswith("plans/child.yaml:43:9: error[it-on-infusion-day-1]")
+    assert "   43 |       - {day: 1, drugs: [methotrexate], dose: 12 mg}" in named.stdout
+    unnamed = subprocess.run(
+        [sys.executable, "-m", "blinacheck", "lint", "--format", "json", "-"],
+        input="blinacheck: 1\nindication: x\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    findings = json.loads(unnamed.stdout)["findings"]
+    assert [(f["path"], f["rule"], f["line"]) for f in findings] == [
+        ("<stdin>", "invalid-plan", 1),
+        ("<stdin>", "invalid-plan", 2),
+    ]

@@ -104,6 +104,11 @@ class ByteSize(click.ParamType[int, Any]):
     help="Lint in N processes (same output, same order).  [default: every CPU for 50 files "
     "or more, else 1]",
 )
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="With the path '-' (a plan on standard input): the name to report it under.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list files skipped as not being plans.")
 def command(
     paths: tuple[str, ...],
@@ -121,6 +126,7 @@ def command(
     only_plans: bool,
     max_file_size: int,
     jobs: int | None,
+    stdin_filename: str | None,
     verbose: bool,
 ) -> None:
     """Lint plan files, or directories searched for them."""
@@ -161,6 +167,7 @@ def command(
             only_plans=only_plans,
             max_bytes=max_file_size,
             jobs=jobs,
+            stdin_name=stdin_filename or "<stdin>",
         )
         report, notes = apply_overrides(
             report, settings.policy, baseline_file=baseline_file, write_baseline=write_baseline
