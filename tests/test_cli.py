@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, REPO
 
 CHILD = str(EXAMPLES / "child-it-day-1.yaml")
 ADULT = str(EXAMPLES / "adult-rr-cycles-1-2.yaml")
@@ -250,3 +250,21 @@ def test_plan_on_standard_input_for_editors() -> None:
         ("<stdin>", "invalid-plan", 1),
         ("<stdin>", "invalid-plan", 2),
     ]
+
+
+def test_stdin_filename_is_matched_by_per_file_ignores(tmp_path: Path) -> None:
+    (tmp_path / "blinacheck.toml").write_text(
+        '[per-file-ignores]\n"plans/*.yaml" = ["it-on-infusion-day-1"]\n'
+    )
+    text = Path(CHILD).read_text()
+    for name, code in (("plans/child.yaml", 0), ("other/child.yaml", 1)):
+        result = subprocess.run(
+            [sys.executable, "-m", "blinacheck", "lint", "--stdin-filename", name, "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=60,
+        )
+        assert result.returncode == code, (name, result.stdout, result.stderr)
