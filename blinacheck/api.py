@@ -138,7 +138,18 @@ def render(
 # rule tests, the rule catalogue and the calendar model. Loaded on first access (PEP 562), so
 # that `blinacheck lint` on a plan never imports the code of `calendar` or `explain`.
 if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __getattr__
-    pass
+    from . import calendar as calendar
+    from . import catalogue as catalogue
+    from . import ruletest as ruletest
+    from .baseline import BaselineError as BaselineError
+    from .config import CommandLine as CommandLine
+    from .config import ConfigError as ConfigError
+    from .config import resolve
+    from .lint import collect_rarely as collect_rarely
+    from .overrides import run
+
+    resolve_settings = resolve
+    apply_overrides = run
 
 _LAZY = {
     "CommandLine": ("blinacheck.config", "CommandLine"),
@@ -146,6 +157,7 @@ _LAZY = {
     "resolve_settings": ("blinacheck.config", "resolve"),
     "apply_overrides": ("blinacheck.overrides", "run"),
     "BaselineError": ("blinacheck.baseline", "BaselineError"),
+    "collect_rarely": ("blinacheck.lint", "collect_rarely"),
     "ruletest": ("blinacheck.ruletest", None),
     "catalogue": ("blinacheck.catalogue", None),
     "calendar": ("blinacheck.calendar", None),

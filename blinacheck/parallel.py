@@ -101,8 +101,11 @@ _worker: dict[str, Any] = {}
 
 
 def _init(spec: RuleSetSpec, max_bytes: int) -> None:
+    from .lint import collect_rarely
+
     _worker["ruleset"] = build_ruleset(spec)
     _worker["max_bytes"] = max_bytes
+    collect_rarely()
 
 
 def _lint_one(item: tuple[str, bool]) -> FileResult:

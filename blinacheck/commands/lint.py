@@ -137,6 +137,7 @@ def command(
         PathError,
         Severity,
         apply_overrides,
+        collect_rarely,
         lint_paths,
         render,
         resolve_settings,
@@ -159,6 +160,7 @@ def command(
         fail(str(exc))
     ruleset, fail_on = settings.ruleset, settings.fail_on
     exclude = settings.exclude.matches if settings.exclude else None
+    collect_rarely()
     try:
         report = lint_paths(
             paths,
