@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +24,44 @@ EXAMPLES = REPO / "examples"
 @pytest.fixture(scope="session")
 def builtin_rules() -> RuleSet:
     return load()
+
+
+def run_blinacheck(
+    *args: str,
+    cwd: Path | str | None = REPO,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real command in a subprocess, as a user, CI or pre-commit would. ``NO_COLOR`` is
+    dropped from the environment unless ``env`` sets it (there is no terminal either way)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "blinacheck", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        timeout=timeout,
+    )
+
+
+@contextlib.contextmanager
+def fail_if_hung(seconds: int, what: str) -> Iterator[None]:
+    """Turn a hang into a test failure after ``seconds``; durations themselves are not asserted."""
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError(f"{what} took more than {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def plan_text(text: str) -> str:

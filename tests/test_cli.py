@@ -11,24 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, REPO
+from .conftest import EXAMPLES, REPO, run_blinacheck
 
 CHILD = str(EXAMPLES / "child-it-day-1.yaml")
 ADULT = str(EXAMPLES / "adult-rr-cycles-1-2.yaml")
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
-    """Run the real command in a subprocess (as a user or pre-commit would)."""
-    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "blinacheck", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=60,
-    )
+    """The real command, run from the current directory unless ``cwd`` is given."""
+    return run_blinacheck(*args, env=env, cwd=cwd)
 
 
 def test_clean_plan_exits_0() -> None:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import subprocess
-import sys
 
 import yaml
 
 from blinacheck.api import Evidence, FileResult, Finding, LintReport, Severity, Suppression, render
 from blinacheck.report.github import escape_data, escape_property
 
-from .conftest import REPO
+from .conftest import REPO, run_blinacheck
 
 HOUSE_RULES = "tests/formats_fixtures/rules"
 HOUSE_PLAN = "tests/formats_fixtures/house-style.yaml"
@@ -22,15 +20,7 @@ EVIDENCE = "blinacheck test fixture (house style, not clinical guidance)"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    return subprocess.run(
-        [sys.executable, "-m", "blinacheck", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=60,
-    )
+    return run_blinacheck(*args)
 
 
 def test_escaping_follows_the_actions_toolkit() -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +22,8 @@ from blinacheck.engine.ruleset import RuleSet, load
 from blinacheck.findings import INVALID_PLAN
 from blinacheck.lint import FileResult, lint_bytes, lint_paths
 
+from .conftest import fail_if_hung, run_blinacheck
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 MARKER_RULES = str(HOSTILE / "rules")
 
@@ -34,17 +34,8 @@ ONE_CYCLE = "cycles:\n  - cycle: 1\n    infusion:\n      - {days: 1-28, dose: 28
 @pytest.fixture(autouse=True)
 def watchdog() -> Iterator[None]:
     """Fail (rather than hang) a case that runs far longer than the one second it should."""
-
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("hostile input took more than 10 s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(10)
-    try:
+    with fail_if_hung(10, "hostile input"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")
@@ -580,14 +571,7 @@ def test_largest_valid_plan_still_lints(marker: RuleSet) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "blinacheck", "lint", "--isolated", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return run_blinacheck("lint", "--isolated", *args, cwd=None, env={"NO_COLOR": "1"})
 
 
 def test_cli_hostile_folder_exit_1_and_no_traceback(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ long expressions are refused at load, and a rule that keeps a file busy too long
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -23,6 +22,8 @@ from blinacheck.engine.ruleset import MAX_RULES_PER_FILE, RuleSet, RuleSetError,
 from blinacheck.findings import RULE_ERROR
 from blinacheck.lint import lint_bytes
 
+from .conftest import fail_if_hung
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 PLAN = (HOSTILE / "normal.yaml").read_bytes()  # one cycle of 28 days, IT on lines 11 and 12
 
@@ -30,17 +31,8 @@ PLAN = (HOSTILE / "normal.yaml").read_bytes()  # one cycle of 28 days, IT on lin
 @pytest.fixture(autouse=True)
 def watchdog() -> Iterator[None]:
     """Turn a hang into a failure; durations themselves are not asserted."""
-
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("hostile rule took more than 20 s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(20)
-    try:
+    with fail_if_hung(20, "hostile rule"):
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def rule(when: str, *, for_each: str = "plan", message: str = "fired", rule_id: str = "x") -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +14,8 @@ from blinacheck import parallel
 from blinacheck.engine.ruleset import RuleSet, compile_sources, load
 from blinacheck.findings import Severity
 from blinacheck.lint import LintReport, lint_paths
+
+from .conftest import run_blinacheck
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = REPO / "tests" / "hostile"
@@ -85,13 +86,7 @@ def test_order_follows_the_paths_given(folder: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "blinacheck", "lint", "--isolated", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    return run_blinacheck("lint", "--isolated", *args, cwd=None, env={"NO_COLOR": "1"}, timeout=300)
 
 
 @pytest.mark.parametrize("output_format", ["text", "json"])

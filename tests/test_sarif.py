@@ -4,9 +4,7 @@ described, results located, suppressions kept with their justification."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from blinacheck.api import (
 from blinacheck.findings import OWN_CHECKS
 from blinacheck.report.sarif import fingerprint
 
-from .conftest import REPO
+from .conftest import REPO, run_blinacheck
 
 SARIF_SCHEMA = (
     Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -56,15 +54,7 @@ def assert_valid(validator: jsonschema.protocols.Validator, sarif: dict[str, Any
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    return subprocess.run(
-        [sys.executable, "-m", "blinacheck", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=60,
-    )
+    return run_blinacheck(*args)
 
 
 def test_cli_sarif_to_file_is_valid_and_located(
