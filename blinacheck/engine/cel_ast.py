@@ -11,7 +11,6 @@ runtime is needed.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .fields import OBJECTS
@@ -214,11 +213,3 @@ def check_fields(
     checker = _Checker(params, positions)
     checker.type_of(root, dict(variables))
     return sorted(checker.problems, key=lambda p: p.offset)
-
-
-def walk(node: Node) -> Iterator[Node]:
-    yield node
-    if node.iter_range is not None:
-        yield from walk(node.iter_range)
-    for child in node.children:
-        yield from walk(child)

@@ -91,20 +91,6 @@ def compile_expression(subject: str, text: str) -> Any:
     return Program(subject, text, expression)
 
 
-def evaluate(subject: str, expression: Any, data: dict[str, Any]) -> Any:
-    """Evaluate and return the plain Python value; raise CelEvalError for CEL errors."""
-    cel = _cel()
-    if isinstance(expression, Program):
-        expression = expression.checked
-    try:
-        value = expression.eval(environment(subject).Activation(data))
-    except RuntimeError as exc:
-        raise CelEvalError(_eval_message(exc)) from None
-    if value.type() == cel.Type.ERROR:
-        raise CelEvalError(str(value.value()))
-    return value.plain_value()
-
-
 # --- evaluating many rules on one plan: one shared activation per file -------------------------
 #
 # cel-expr-python converts a bound Python value to CEL in full the first time an evaluation
@@ -226,7 +212,8 @@ class SharedActivation:
     def evaluate(
         self, program: Program, rule_id: str, cycle: int | None, position: int, ordinal: int
     ) -> Any:
-        """Like :func:`evaluate`, for one subject: its ``position`` in its own list in the
+        """Evaluate a program for one subject and return the plain value (CelEvalError on a CEL
+        error). The subject is given by its ``position`` in its own list in the
         plan view, its ``ordinal`` among all subjects of its kind."""
         cel = _cel()
         _CURRENT[0] = cycle if cycle is not None else 0

@@ -64,18 +64,6 @@ def _over_time(rule: Rule, subject: Subject, document: Document, path: str) -> F
     )
 
 
-def bindings(rule: Rule, subject: Subject, timeline: Timeline) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "plan": timeline.plan,
-        "patient": timeline.patient,
-        "params": rule.params,
-    }
-    if subject.cycle_index is not None:
-        data["cycle"] = timeline.cycles[subject.cycle_index]
-    data[rule.for_each] = subject.data
-    return data
-
-
 def _runner(shared: SharedActivation, rule: Rule, subject: Subject, index: int) -> Run:
     """Evaluate one of the rule's expressions for this subject (see celenv.SharedActivation)."""
 

@@ -163,9 +163,6 @@ class RuleSet:
     def by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
 
-    def for_subject(self, kind: str) -> list[Rule]:
-        return [rule for rule in self.rules if rule.for_each == kind]
-
 
 def _builtin_folder() -> Any:
     try:
