@@ -150,12 +150,29 @@ def load_text(text: str, *, typed: bool = False) -> Document:
         text = text[1:]
     if not text.strip():
         raise SourceError([Problem(1, 1, "file is empty; a plan starts with 'blinacheck: 1'")])
+    try:
+        return _build(text, typed, _loader())
+    except _LibyamlDepthLimit:
+        # libyaml 0.2.6 (PyYAML 6.0.4) has a nesting limit of its own that its scanner reaches
+        # while looking ahead, before blinacheck sees the 65th level. Read such a file again
+        # with the pure-Python parser, which has none, so blinacheck's own limit decides and
+        # the message and column are the same whatever libyaml is installed.
+        return _build(text, typed, yaml.SafeLoader)
+
+
+class _LibyamlDepthLimit(Exception):
+    pass
+
+
+def _build(text: str, typed: bool, loader: type) -> Document:
     builder = _Builder(text, typed)
     try:
-        events = yaml.parse(text, Loader=_loader())
+        events = yaml.parse(text, Loader=loader)
         for event in events:
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
+        if loader is not yaml.SafeLoader and "maximum nesting depth" in str(exc.problem):
+            raise _LibyamlDepthLimit from None
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or exc.context or "invalid YAML"
