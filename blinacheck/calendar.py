@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -382,11 +382,16 @@ def _cycle(
 
     by_day = {entry["day"]: entry for entry in view["days"]}
     step_first_days = {step["from_day"] for step in view["steps"]}
-    drawn = [
-        _day(d, start, by_day.get(d), d in step_first_days, last_infusion, facts)
-        for d in dates.days_in_range(first, last)
-    ]
-    weeks, skipped_after = _collapse(_weeks(drawn, start))
+
+    def make_day(d: int) -> Day:
+        return _day(d, start, by_day.get(d), d in step_first_days, last_infusion, facts)
+
+    # The days that are not empty (an infusion, a marker or a finding): only their weeks, and
+    # short runs of empty weeks between them, are built, so the cost follows the plan's
+    # content and not the number of days between its first and last date.
+    busy = {entry["day"] for entry in view["days"] if entry["infusion"]}
+    busy |= set(facts.markers) | {d for d, found in facts.findings.items() if found}
+    weeks, skipped_after = _grid(first, last, start, busy, make_day)
     calendar = CycleCalendar(
         number=view["number"],
         start=start,
@@ -485,39 +490,56 @@ def _day(
     )
 
 
-def _weeks(days: list[Day], start: dt.date | None) -> list[Week]:
-    """Rows of seven: Monday-first calendar weeks with dates, 7-day blocks from Day 1 without."""
-    rows: dict[int, list[Day | None]] = {}
-    for day in days:
-        if day.date is not None:
-            row, column = divmod(day.date.toordinal() - 1, 7)  # ordinal 1 is a Monday
-        else:
-            row, column = divmod(dates.day_offset(day.day), 7)
-        rows.setdefault(row, [None] * 7)[column] = day
-    return [Week(tuple(rows[row])) for row in sorted(rows)]
+def _row(day: int, start: dt.date | None) -> int:
+    """The grid row of a day: its Monday-first calendar week with dates, its 7-day block
+    counted from Day 1 without."""
+    if start is not None:
+        return (dates.day_to_date(day, start).toordinal() - 1) // 7  # ordinal 1 is a Monday
+    return dates.day_offset(day) // 7
 
 
-def _collapse(weeks: list[Week]) -> tuple[list[Week], int]:
-    """Leave out runs of COLLAPSE_WEEKS or more empty weeks; the next row says how many.
+def _week(
+    row: int, first: int, last: int, start: dt.date | None, make_day: Callable[[int], Day]
+) -> list[Day | None]:
+    """The seven cells of a row; None for a cell outside Days first..last."""
+    base = 7 * row - (start.toordinal() - 1 if start is not None else 0)  # offset of column 0
+    cells: list[Day | None] = [None] * 7
+    for column in range(7):
+        day = dates.offset_to_day(base + column)
+        if first <= day <= last:
+            cells[column] = make_day(day)
+    return cells
 
-    Returns the rows and the number of empty weeks left out at the end.
+
+def _grid(
+    first: int,
+    last: int,
+    start: dt.date | None,
+    busy: set[int],
+    make_day: Callable[[int], Day],
+) -> tuple[list[Week], int]:
+    """The rows to draw for Days first..last, and the empty weeks left out at the end.
+
+    A run of COLLAPSE_WEEKS or more empty weeks is left out and the next row says how many;
+    the first COLLAPSE_WEEKS - 1 free weeks at the end stay in the picture, only a long wait
+    for the next cycle is cut short. Rows are built only for ``busy`` days' weeks and the
+    empty weeks actually drawn.
     """
-    kept: list[Week] = []
-    run: list[Week] = []
-    for week in weeks:
-        if week.empty:
-            run.append(week)
-            continue
-        if len(run) >= COLLAPSE_WEEKS:
-            kept.append(Week(week.cells, skipped_before=len(run)))
+
+    def week(row: int, skipped: int = 0) -> Week:
+        return Week(tuple(_week(row, first, last, start, make_day)), skipped_before=skipped)
+
+    weeks: list[Week] = []
+    expected = _row(first, start)  # the next row not yet drawn or left out
+    for row in sorted({_row(d, start) for d in busy}):
+        if row - expected >= COLLAPSE_WEEKS:
+            weeks.append(week(row, skipped=row - expected))
         else:
-            kept.extend(run)
-            kept.append(week)
-        run = []
-    # The first free weeks after the infusion stay in the picture even when empty; only a long
-    # wait for the next cycle is cut short.
-    if len(run) >= COLLAPSE_WEEKS:
-        kept.extend(run[: COLLAPSE_WEEKS - 1])
-        return kept, len(run) - (COLLAPSE_WEEKS - 1)
-    kept.extend(run)
-    return kept, 0
+            weeks += [week(r) for r in range(expected, row + 1)]
+        expected = row + 1
+    trailing = _row(last, start) - expected + 1
+    if trailing >= COLLAPSE_WEEKS:
+        weeks += [week(r) for r in range(expected, expected + COLLAPSE_WEEKS - 1)]
+        return weeks, trailing - (COLLAPSE_WEEKS - 1)
+    weeks += [week(r) for r in range(expected, expected + trailing)]
+    return weeks, 0

@@ -14,6 +14,10 @@ _MONTH_WORD = re.compile(r"[A-Za-z]{3,}")
 _RANGE = re.compile(r"\s*(-?\d+)\s*(?:(?:-|–|to|\.\.)\s*(-?\d+)\s*)?")
 
 MAX_ABS_DAY = 400  # no cycle plans items more than about a year from its Day 1
+# Every day of a cycle lies within MAX_ABS_DAY days of its Day 1, so a Day 1 this far inside
+# the ends of Python's calendar (years 1-9999) gives every one of its days a date.
+EARLIEST_DAY1 = dt.date.min + dt.timedelta(days=MAX_ABS_DAY)
+LATEST_DAY1 = dt.date.max - dt.timedelta(days=MAX_ABS_DAY)
 
 
 def parse_date(text: str) -> dt.date:
@@ -61,6 +65,16 @@ def _impossible(year: int, month: int, day: int) -> str:
         f"{year:04d}-{month:02d}-{day:02d} is not a date: "
         f"{dt.date(year, month, 1):%B %Y} has {last} days"
     )
+
+
+def check_day1(start: dt.date) -> None:
+    """Refuse a Day-1 date so near year 1 or year 9999 that its cycle's days have no date."""
+    if not EARLIEST_DAY1 <= start <= LATEST_DAY1:
+        raise ValueError(
+            f"Day 1 on {start.isoformat()} is too near the end of the calendar for its days "
+            f"to have dates (Day 1 must fall between {EARLIEST_DAY1.isoformat()} and "
+            f"{LATEST_DAY1.isoformat()}); check the year"
+        )
 
 
 def date_to_day(date: dt.date, start: dt.date) -> int:

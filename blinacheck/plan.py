@@ -29,6 +29,12 @@ FORMAT_VERSION = 1
 MAX_CYCLES = 20
 MAX_ITEMS = 200  # per list: no real cycle has more steps, doses or events
 MAX_INFUSION_DAY = 120
+MAX_LENGTH_DAYS = 366  # a cycle's length_days
+# An engineering bound, not a clinical one: the longest course that cycles placed by
+# length_days alone can span (20 cycles of 366 days, about 20 years). Cycle starts given as
+# dates may not spread further apart, so that the calendar, the HTML report and every date a
+# rule reads stay within a size the plan's own content sets (docs/limits.md).
+MAX_COURSE_DAYS = MAX_CYCLES * MAX_LENGTH_DAYS
 Indication = Literal["relapsed-refractory", "mrd-positive", "consolidation"]
 
 
@@ -163,7 +169,7 @@ class AdverseEvent(_DayOrDate):
 class Cycle(_Model):
     cycle: Annotated[int, Field(ge=1, le=MAX_CYCLES)]
     start: Date | None = None
-    length_days: Annotated[int, Field(ge=1, le=366)] | None = None
+    length_days: Annotated[int, Field(ge=1, le=MAX_LENGTH_DAYS)] | None = None
     infusion: Annotated[list[InfusionStep], Field(min_length=1, max_length=MAX_ITEMS)]
     bags: Annotated[list[Bag], Field(max_length=MAX_ITEMS)] = []
     premedication: Annotated[list[Premedication], Field(max_length=MAX_ITEMS)] = []
@@ -257,7 +263,43 @@ def _check_consistency(plan: Plan) -> list[PathProblem]:
         previous = cycle.cycle
         problems.extend(_check_infusion(cycle, at))
         problems.extend(_check_dates(cycle, at))
+    problems.extend(_check_course(plan))
     return problems
+
+
+def _check_course(plan: Plan) -> list[PathProblem]:
+    """Every cycle's Day 1 (given, or placed by the previous cycle's length_days) has dates for
+    all its days, and the course spans at most MAX_COURSE_DAYS; the first problem ends the
+    check, since later Day-1 dates are placed from earlier ones."""
+    known: list[dt.date] = []
+    start: dt.date | None = None
+    for index, cycle in enumerate(plan.cycles):
+        previous = plan.cycles[index - 1] if index else None
+        if cycle.start is not None:
+            start, at = cycle.start, ("cycles", index, "start")
+        elif start is not None and previous is not None and previous.length_days is not None:
+            start = start + dt.timedelta(days=previous.length_days)  # within range: see below
+            at = ("cycles", index - 1, "length_days")
+        else:
+            start = None
+            continue
+        try:
+            dates.check_day1(start)
+        except ValueError as exc:
+            return [PathProblem(at, f"cycle {cycle.cycle}: {exc}")]
+        known.append(start)
+        span = (max(known) - min(known)).days
+        if span > MAX_COURSE_DAYS:
+            return [
+                PathProblem(
+                    at,
+                    f"cycle {cycle.cycle}'s Day 1 ({start.isoformat()}) makes the course span "
+                    f"{span:,} days (about {span // 365:,} years), more than the "
+                    f"{MAX_COURSE_DAYS:,} days of {MAX_CYCLES} cycles of {MAX_LENGTH_DAYS} "
+                    "days; check the year",
+                )
+            ]
+    return []
 
 
 def _check_infusion(cycle: Cycle, at: Path) -> list[PathProblem]:
