@@ -61,8 +61,10 @@ def build(plan: Plan) -> Timeline:
     patient = _patient_view(plan.patient)
     bsa = patient.get("bsa_m2")
     starts = _cycle_starts(plan.cycles)
+    placed = _place_items(plan.cycles, starts)
     cycles = [
-        _cycle_view(index, cycle, starts[index], bsa) for index, cycle in enumerate(plan.cycles)
+        _cycle_view(index, cycle, starts[index], bsa, placed[index])
+        for index, cycle in enumerate(plan.cycles)
     ]
     _add_course_facts(cycles)
     _add_weight_age(patient, plan.patient, starts[0])
@@ -70,6 +72,7 @@ def build(plan: Plan) -> Timeline:
     vaccinations = [_vaccination_view(v.date, v.vaccine, v.live, cycles) for v in plan.vaccinations]
     plan_view = _plan_view(plan, cycles, vaccinations)
 
+    index_of = {cycle.cycle: index for index, cycle in enumerate(plan.cycles)}
     subjects: dict[str, list[Subject]] = {kind: [] for kind in SUBJECT_KINDS}
     subjects["plan"].append(Subject("plan", plan_view, ()))
     for index, view in enumerate(cycles):
@@ -89,8 +92,11 @@ def build(plan: Plan) -> Timeline:
             )
         for kind, key in ITEM_KEYS.items():
             for item in view[key]:
+                # An item sits where its date puts it (see _place_items); its path stays the
+                # place in the file that holds it, so findings point at the line written.
+                written: Path = ("cycles", index_of[item["written_in_cycle"]], key, item["index"])
                 subjects[kind].append(
-                    Subject(kind, item, (*at, key, item["index"]), index, number, item["cycle_day"])
+                    Subject(kind, item, written, index, number, item["cycle_day"])
                 )
     for index, gap in enumerate(gaps):
         subjects["cycle_gap"].append(
@@ -155,18 +161,106 @@ def _iso(start: dt.date | None, day: int) -> str | None:
     return dates.day_to_date(day, start).isoformat() if start is not None else None
 
 
-def _placed(item: Any, start: dt.date | None) -> dict[str, Any]:
-    """cycle_day and date of an item given by day or by date."""
-    if item.date is not None:
-        assert start is not None  # plan validation guarantees it
-        view: dict[str, Any] = {"cycle_day": dates.date_to_day(item.date, start)}
-        view["date"] = item.date.isoformat()
-        view["given_as"] = "date"
-        return view
-    view = {"cycle_day": item.day, "given_as": "day"}
-    date = _iso(start, item.day)
-    if date is not None:
-        view["date"] = date
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """An in-cycle item (IT, premedication, interruption, adverse event) and where it falls."""
+
+    item: Any
+    index: int  # position in its list in the plan file
+    written_in: int  # index of the cycle whose list holds it
+    date: dt.date | None  # its calendar date, when known (given, or its day and a start)
+    facts: dict[str, Any]  # how the date relates to the cycle whose list holds it
+
+
+def _infusion_span(cycle: Cycle, start: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """Dates of Day 1 and of the last infusion day, when the start is known."""
+    if start is None:
+        return None
+    last = max(step.days[1] for step in cycle.infusion)
+    return start, dates.day_to_date(last, start)
+
+
+def _length(cycles: list[Cycle], starts: list[dt.date | None], index: int) -> int:
+    """The cycle's own length: length_days, else the days to the next Day 1, else its last
+    infusion day. It measures how far from its cycle an item may plausibly lie."""
+    cycle = cycles[index]
+    if cycle.length_days is not None:
+        return cycle.length_days
+    start = starts[index]
+    following = starts[index + 1] if index + 1 < len(starts) else None
+    if start is not None and following is not None and following > start:
+        return (following - start).days
+    return max(step.days[1] for step in cycle.infusion)
+
+
+def _place_items(
+    cycles: list[Cycle], starts: list[dt.date | None]
+) -> list[dict[str, list[_Placed]]]:
+    """Put every in-cycle item in the cycle its date falls in, whatever list it is written in.
+
+    An item whose date lies between Day 1 and the last infusion day of another cycle (an IT
+    dose in cycle 1's list on cycle 2's Day 1) belongs to that cycle: the rules and the calendar
+    see it there, and the *-misplaced rules report the filing. Any other item stays with the
+    cycle whose list holds it, also when it lies before that cycle's Day 1 or in the
+    treatment-free days after it. docs/plan-format.md describes the placement.
+    """
+    spans = [_infusion_span(cycle, start) for cycle, start in zip(cycles, starts, strict=True)]
+    placed: list[dict[str, list[_Placed]]] = [
+        {key: [] for key in ITEM_KEYS.values()} for _ in cycles
+    ]
+    for written, cycle in enumerate(cycles):
+        start = starts[written]
+        for key in ITEM_KEYS.values():
+            for index, item in enumerate(getattr(cycle, key)):
+                date = item.date
+                if date is None and start is not None:
+                    date = dates.day_to_date(item.day, start)
+                target = written
+                own = spans[written]
+                if date is not None and not (own is not None and own[0] <= date <= own[1]):
+                    target = next(
+                        (
+                            other
+                            for other, span in enumerate(spans)
+                            if other != written and span is not None and span[0] <= date <= span[1]
+                        ),
+                        written,
+                    )
+                facts = _written_facts(cycles, starts, written, date)
+                placed[target][key].append(_Placed(item, index, written, date, facts))
+    for target, lists in enumerate(placed):  # its own items first, in file order
+        for items in lists.values():
+            items.sort(key=lambda p: (p.written_in != target, p.written_in, p.index))
+    return placed
+
+
+def _written_facts(
+    cycles: list[Cycle], starts: list[dt.date | None], written: int, date: dt.date | None
+) -> dict[str, Any]:
+    cycle, start = cycles[written], starts[written]
+    facts: dict[str, Any] = {"written_in_cycle": cycle.cycle}
+    if date is None or start is None:
+        return facts
+    facts["written_cycle_day"] = dates.date_to_day(date, start)
+    last_day = max([step.days[1] for step in cycle.infusion] + [cycle.length_days or 0])
+    end = dates.day_to_date(last_day, start)
+    outside = (start - date).days if date < start else max(0, (date - end).days)
+    facts["days_outside_written_cycle"] = outside
+    facts["written_cycle_length_days"] = _length(cycles, starts, written)
+    return facts
+
+
+def _placed(placed: _Placed, start: dt.date | None) -> dict[str, Any]:
+    """cycle_day and date of an item in the cycle it falls in (Day 1 on ``start``)."""
+    item = placed.item
+    view: dict[str, Any] = {"index": placed.index, **placed.facts}
+    if placed.date is not None and start is not None:
+        view["cycle_day"] = dates.date_to_day(placed.date, start)
+        view["date"] = placed.date.isoformat()
+    else:
+        assert item.day is not None  # plan validation: a date needs the cycle's start
+        view["cycle_day"] = item.day
+    view["given_as"] = "date" if item.date is not None else "day"
     return view
 
 
@@ -186,7 +280,11 @@ def _mg_view(dose: units.Dose | None, bsa: float | None) -> dict[str, Any]:
 
 
 def _cycle_view(
-    index: int, cycle: Cycle, start: dt.date | None, bsa: float | None
+    index: int,
+    cycle: Cycle,
+    start: dt.date | None,
+    bsa: float | None,
+    placed: dict[str, list[_Placed]],
 ) -> dict[str, Any]:
     steps = [_step_view(i, step, start, bsa) for i, step in enumerate(cycle.infusion)]
     dose_by_day: dict[int, dict[str, Any]] = {}
@@ -197,9 +295,7 @@ def _cycle_view(
     hospital_days = sorted(
         {d for first, last in cycle.hospitalization for d in dates.days_in_range(first, last)}
     )
-    interruptions = [
-        _interruption_view(i, item, start) for i, item in enumerate(cycle.interruptions)
-    ]
+    interruptions = [_interruption_view(item, start) for item in placed["interruptions"]]
     explained = {
         day
         for item in interruptions
@@ -240,15 +336,12 @@ def _cycle_view(
             for i, b in enumerate(cycle.bags)
         ],
         "premedication": [
-            _premedication_view(i, item, start, bsa) for i, item in enumerate(cycle.premedication)
+            _premedication_view(item, start, bsa) for item in placed["premedication"]
         ],
-        "intrathecal": [
-            _intrathecal_view(i, item, start, bsa) for i, item in enumerate(cycle.intrathecal)
-        ],
+        "intrathecal": [_intrathecal_view(item, start, bsa) for item in placed["intrathecal"]],
         "interruptions": interruptions,
         "adverse_events": [
-            _adverse_event_view(i, item, start, dose_by_day)
-            for i, item in enumerate(cycle.adverse_events)
+            _adverse_event_view(item, start, dose_by_day) for item in placed["adverse_events"]
         ],
     }
     if start is not None:
@@ -286,25 +379,26 @@ def _step_view(index: int, step: Any, start: dt.date | None, bsa: float | None) 
 
 
 def _premedication_view(
-    index: int, item: Any, start: dt.date | None, bsa: float | None
+    placed: _Placed, start: dt.date | None, bsa: float | None
 ) -> dict[str, Any]:
-    view = {"index": index, "drug": item.drug.lower(), **_placed(item, start)}
+    item = placed.item
+    view = {**_placed(placed, start), "drug": item.drug.lower()}
     view.update(_mg_view(item.dose, bsa))
     if item.minutes_before is not None:
         view["minutes_before"] = float(item.minutes_before)
     return view
 
 
-def _intrathecal_view(
-    index: int, item: Any, start: dt.date | None, bsa: float | None
-) -> dict[str, Any]:
-    view = {"index": index, "drugs": [d.lower() for d in item.drugs], **_placed(item, start)}
+def _intrathecal_view(placed: _Placed, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
+    item = placed.item
+    view = {**_placed(placed, start), "drugs": [d.lower() for d in item.drugs]}
     view.update(_mg_view(item.dose, bsa))
     return view
 
 
-def _interruption_view(index: int, item: Any, start: dt.date | None) -> dict[str, Any]:
-    view = {"index": index, **_placed(item, start), "hours": float(item.hours)}
+def _interruption_view(placed: _Placed, start: dt.date | None) -> dict[str, Any]:
+    item = placed.item
+    view = {**_placed(placed, start), "hours": float(item.hours)}
     view["days"] = _number(item.hours / 24)
     if item.reason is not None:
         view["reason"] = item.reason
@@ -312,9 +406,10 @@ def _interruption_view(index: int, item: Any, start: dt.date | None) -> dict[str
 
 
 def _adverse_event_view(
-    index: int, item: Any, start: dt.date | None, dose_by_day: dict[int, dict[str, Any]]
+    placed: _Placed, start: dt.date | None, dose_by_day: dict[int, dict[str, Any]]
 ) -> dict[str, Any]:
-    view: dict[str, Any] = {"index": index, **_placed(item, start), "type": item.type}
+    item = placed.item
+    view: dict[str, Any] = {**_placed(placed, start), "type": item.type}
     view["grade"] = item.grade
     day = view["cycle_day"]
     at_event = dose_by_day.get(day)

@@ -80,6 +80,20 @@ def test_child_it_on_day_1_is_flagged_as_error_on_that_day(builtin_rules: RuleSe
     assert cal.number(cycle.day(8).dose.amount) == "13.42"
 
 
+def test_a_dated_item_is_shown_on_the_day_its_date_falls(builtin_rules: RuleSet) -> None:
+    """An IT dose dated on cycle 2's Day 1 but written in cycle 1's list is drawn on cycle 2
+    Day 1 (flagged), not as Day 43 of cycle 1 (issue 10)."""
+    fixture = REPO / "tests" / "rules" / "intrathecal-misplaced" / "child-cycle-2-day-1.yaml"
+    plan = cal.build(lint_file(str(fixture), builtin_rules))
+    assert plan is not None
+    first, second = plan.cycles
+    assert [d.day for d in first.days if cal.Marker.INTRATHECAL in d.markers] == [15, 39]
+    day1 = second.day(1)
+    assert cal.Marker.INTRATHECAL in day1.markers and day1.worst is Severity.ERROR
+    assert {f.rule for f in day1.findings} >= {"it-on-infusion-day-1", "intrathecal-misplaced"}
+    assert [d.day for d in second.days if cal.Marker.INTRATHECAL in d.markers] == [-3, 1]
+
+
 def test_adult_doses_hospital_and_free_days(builtin_rules: RuleSet) -> None:
     plan = cal.build(lint_file(str(ADULT), builtin_rules))
     assert plan is not None

@@ -48,6 +48,10 @@ CATALOGUE = {
     "weight-bsa-inconsistent": "plan",
     "weight-measurement-stale": "plan",
     "ambiguous-unit": "infusion_step",
+    "intrathecal-misplaced": "intrathecal",
+    "premedication-misplaced": "premedication",
+    "interruption-misplaced": "interruption",
+    "adverse-event-misplaced": "adverse_event",
 }
 NOT_OVERRIDABLE = {"dose-above-cap", "discontinuation-required"}
 

@@ -28,6 +28,25 @@ _PLACED = {
     "cycle_day": _f("int", "cycle day (Day 1 = infusion start; Day -1 the day before; no Day 0)"),
     "date": _f("string?", "calendar date, ISO YYYY-MM-DD, when the cycle's start is known"),
     "given_as": _f("string", "'day' or 'date': how the plan file placed the item"),
+    "written_in_cycle": _f(
+        "int",
+        "number of the cycle whose list holds the item; differs from cycle.number when its "
+        "date falls between Day 1 and the last infusion day of another cycle, which then holds "
+        "it (docs/plan-format.md, placement by date)",
+    ),
+    "written_cycle_day": _f(
+        "int?", "the item's day counted from the Day 1 of written_in_cycle, when dates are known"
+    ),
+    "days_outside_written_cycle": _f(
+        "int?",
+        "days from the item's date to written_in_cycle (before its Day 1, or after its last day: "
+        "Day length_days or the last infusion day); 0 inside it; when dates are known",
+    ),
+    "written_cycle_length_days": _f(
+        "int?",
+        "length of written_in_cycle: length_days, else the days to the next Day 1, else its last "
+        "infusion day; when dates are known",
+    ),
 }
 _MG_DOSE = {
     "dose": _f("string?", "the dose as written, e.g. '15 mg'"),
