@@ -7,6 +7,8 @@ never pay for it.
 from __future__ import annotations
 
 import functools
+import itertools
+import weakref
 from typing import Any
 
 from .fields import variables_for
@@ -101,15 +103,20 @@ def compile_expression(subject: str, text: str) -> Any:
 # picks its ``cycle``, its subject and its ``params`` from there, with two functions that return
 # the indexes of the evaluation under way:
 #
-#     [plan.cycles[_ci()]].map(cycle, [cycle.intrathecal[_si()]].map(intrathecal,
+#     [plan.cycles[_ci(_ctx)]].map(cycle, [cycle.intrathecal[_si(_ctx)]].map(intrathecal,
 #         [_params['rule-id']].map(params, (<the rule's expression>))[0])[0])[0]
+#
+# The indexes belong to the activation, not to the process: ``_ctx`` is bound in each
+# activation to the number of its own EvaluationContext, and the functions look the indexes up
+# there. Two threads linting at once (a RuleSet may be shared) each read their own plan. One
+# activation serves one file in one thread at a time (evaluate.apply creates it per call).
 #
 # The rule's own expression is unchanged, sees the same names with the same values, and is
 # still checked (types, fields) as written; the wrapper adds three iterations to the budget.
 # Subjects are addressed inside ``plan`` (converted once) where the timeline nests them there
 # ("direct"); SharedActivation checks that it does, else binds each kind's subjects as a list.
 
-_CURRENT = [0, 0]  # cycle index, subject index of the evaluation under way (one per process)
+_CONTEXT_VARIABLE = "_ctx"
 _SUBJECT_VARIABLE = "_k_"  # _k_intrathecal: every intrathecal subject of the file, in order
 # Where each kind's subjects sit inside the plan view, and the key of their list.
 DIRECT = {
@@ -156,13 +163,13 @@ def _wrap(subject: str, rule_id: str, text: str, direct: bool) -> str:
     if subject not in ("plan", "cycle"):
         if direct and subject in DIRECT:
             owner, key = DIRECT[subject]
-            source = f"{owner}.{key}[_si()]"
+            source = f"{owner}.{key}[_si({_CONTEXT_VARIABLE})]"
         else:
-            source = f"{_SUBJECT_VARIABLE}{subject}[_si()]"
+            source = f"{_SUBJECT_VARIABLE}{subject}[_si({_CONTEXT_VARIABLE})]"
         wrapped = f"[{source}].map({subject}, {wrapped})[0]"
     if subject in IN_CYCLE:
         cycles = "plan.cycles" if direct else "_cycles"
-        wrapped = f"[{cycles}[_ci()]].map(cycle, {wrapped})[0]"
+        wrapped = f"[{cycles}[_ci({_CONTEXT_VARIABLE})]].map(cycle, {wrapped})[0]"
     return wrapped
 
 
@@ -176,14 +183,41 @@ def runtime_environment() -> Any:
     names = ["plan", "patient", "_cycles", "_params"]
     names += [f"{_SUBJECT_VARIABLE}{kind}" for kind in SUBJECT_TYPES if kind not in names]
     indexes = [
-        cel.FunctionDecl(name, [cel.Overload(name, cel.Type.INT, [], impl=impl)])
-        for name, impl in (("_ci", lambda: _CURRENT[0]), ("_si", lambda: _CURRENT[1]))
+        cel.FunctionDecl(
+            name, [cel.Overload(f"{name}_int", cel.Type.INT, [cel.Type.INT], impl=impl)]
+        )
+        for name, impl in (("_ci", _cycle_index), ("_si", _subject_index))
     ]
+    variables = {name: cel.Type.DYN for name in names}
+    variables[_CONTEXT_VARIABLE] = cel.Type.INT
     return cel.NewEnv(
-        variables={name: cel.Type.DYN for name in names},
+        variables=variables,
         extensions=[ext_strings.ExtStrings(), ext_math.ExtMath()],
         functions=indexes,
     )
+
+
+class EvaluationContext:
+    """Which subject the evaluation under way is about; one per activation."""
+
+    __slots__ = ("__weakref__", "cycle", "subject")
+
+    def __init__(self) -> None:
+        self.cycle = 0
+        self.subject = 0
+
+
+# Every live context by its number; an entry goes when its activation does.
+_CONTEXTS: weakref.WeakValueDictionary[int, EvaluationContext] = weakref.WeakValueDictionary()
+_NUMBERS = itertools.count(1)
+
+
+def _cycle_index(number: int) -> int:
+    return _CONTEXTS[number].cycle
+
+
+def _subject_index(number: int) -> int:
+    return _CONTEXTS[number].subject
 
 
 class SharedActivation:
@@ -201,7 +235,15 @@ class SharedActivation:
         params: dict[str, dict[str, Any]],
     ) -> None:
         self.direct = _nested_in_plan(plan, cycles, subjects)
-        data: dict[str, Any] = {"plan": plan, "patient": patient, "_params": params}
+        self.context = EvaluationContext()
+        number = next(_NUMBERS)
+        _CONTEXTS[number] = self.context
+        data: dict[str, Any] = {
+            "plan": plan,
+            "patient": patient,
+            "_params": params,
+            _CONTEXT_VARIABLE: number,
+        }
         if not self.direct:
             data["_cycles"] = cycles
         for kind, items in subjects.items():
@@ -216,8 +258,9 @@ class SharedActivation:
         error). The subject is given by its ``position`` in its own list in the
         plan view, its ``ordinal`` among all subjects of its kind."""
         cel = _cel()
-        _CURRENT[0] = cycle if cycle is not None else 0
-        _CURRENT[1] = position if self.direct and program.subject in DIRECT else ordinal
+        context = self.context
+        context.cycle = cycle if cycle is not None else 0
+        context.subject = position if self.direct and program.subject in DIRECT else ordinal
         try:
             value = program.runtime(rule_id, self.direct).eval(self.activation)
         except RuntimeError as exc:
