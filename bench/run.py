@@ -133,7 +133,7 @@ def scaling(repeats: int) -> list[tuple[int, float, str]]:
     """(cycles, milliseconds per plan, what the linter said), linting in this process."""
     sys.path.insert(0, str(REPO))
     from blinacheck.engine.ruleset import load
-    from blinacheck.lint import lint_bytes
+    from blinacheck.run.lint import lint_bytes
 
     ruleset = load()
     rows = []

@@ -20,15 +20,15 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import lint as _lint
 from .engine import ruleset as _ruleset
 from .engine.ruleset import Rule, RuleSet, RuleSetError
-from .findings import Evidence, Finding, Severity, Suppression
-from .lint import FileResult, LintReport, PathError
+from .plan.schema import plan_schema
+from .read.source import DEFAULT_MAX_BYTES
 from .report import FORMATS, RenderOptions
 from .report import get as _reporter
-from .schema import plan_schema
-from .source import DEFAULT_MAX_BYTES
+from .results.findings import Evidence, Finding, Severity, Suppression
+from .run import lint as _lint
+from .run.lint import FileResult, LintReport, PathError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -138,29 +138,29 @@ def render(
 # rule tests, the rule catalogue and the calendar model. Loaded on first access (PEP 562), so
 # that `blinacheck lint` on a plan never imports the code of `calendar` or `explain`.
 if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __getattr__
-    from . import calendar as calendar
-    from . import catalogue as catalogue
     from . import ruletest as ruletest
-    from .baseline import BaselineError as BaselineError
-    from .config import CommandLine as CommandLine
-    from .config import ConfigError as ConfigError
-    from .config import resolve
-    from .lint import collect_rarely as collect_rarely
-    from .overrides import run
+    from .policy.baseline import BaselineError as BaselineError
+    from .policy.config import CommandLine as CommandLine
+    from .policy.config import ConfigError as ConfigError
+    from .policy.config import resolve
+    from .policy.overrides import run
+    from .report import calendar as calendar
+    from .report import catalogue as catalogue
+    from .run.lint import collect_rarely as collect_rarely
 
     resolve_settings = resolve
     apply_overrides = run
 
 _LAZY = {
-    "CommandLine": ("blinacheck.config", "CommandLine"),
-    "ConfigError": ("blinacheck.config", "ConfigError"),
-    "resolve_settings": ("blinacheck.config", "resolve"),
-    "apply_overrides": ("blinacheck.overrides", "run"),
-    "BaselineError": ("blinacheck.baseline", "BaselineError"),
-    "collect_rarely": ("blinacheck.lint", "collect_rarely"),
+    "CommandLine": ("blinacheck.policy.config", "CommandLine"),
+    "ConfigError": ("blinacheck.policy.config", "ConfigError"),
+    "resolve_settings": ("blinacheck.policy.config", "resolve"),
+    "apply_overrides": ("blinacheck.policy.overrides", "run"),
+    "BaselineError": ("blinacheck.policy.baseline", "BaselineError"),
+    "collect_rarely": ("blinacheck.run.lint", "collect_rarely"),
     "ruletest": ("blinacheck.ruletest", None),
-    "catalogue": ("blinacheck.catalogue", None),
-    "calendar": ("blinacheck.calendar", None),
+    "catalogue": ("blinacheck.report.catalogue", None),
+    "calendar": ("blinacheck.report.calendar", None),
 }
 
 

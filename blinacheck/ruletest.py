@@ -21,11 +21,11 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from .comments import Comment, comments, split_lines
 from .engine.ruleset import RULE_ID, RuleSet
-from .findings import INVALID_PLAN, RULE_ERROR, Finding, Severity
-from .lint import lint_bytes
-from .source import DEFAULT_MAX_BYTES, SourceError, decode
+from .read.comments import Comment, comments, split_lines
+from .read.source import DEFAULT_MAX_BYTES, SourceError, decode
+from .results.findings import INVALID_PLAN, RULE_ERROR, Finding, Severity
+from .run.lint import lint_bytes
 
 EXPECT, EXPECT_NOT = "expect", "expect-not"
 ENGINE_IDS = (INVALID_PLAN, RULE_ERROR)

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from blinacheck import calendar as cal
 from blinacheck.cli import main
 from blinacheck.commands import calendar as calendar_command
 from blinacheck.commands import use_color
 from blinacheck.engine.ruleset import RuleSet
-from blinacheck.findings import Severity
-from blinacheck.lint import LintReport, lint_file
+from blinacheck.report import calendar as cal
+from blinacheck.results.findings import Severity
+from blinacheck.run.lint import LintReport, lint_file
 
 from .conftest import EXAMPLES, REPO, lint
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from blinacheck import catalogue
 from blinacheck.engine.ruleset import RuleSet, compile_sources, load
+from blinacheck.report import catalogue
 
 from .conftest import REPO
 
@@ -149,7 +149,8 @@ def test_check_option_reports_a_stale_file(
         catalogue.render(
             load(args[2:], builtin=False),
             command=(
-                f"python -m blinacheck.catalogue --no-builtin-rules --rules {INSTITUTION_RULES}"
+                "python -m blinacheck.report.catalogue --no-builtin-rules"
+                f" --rules {INSTITUTION_RULES}"
             ),
         )
     )
@@ -157,7 +158,8 @@ def test_check_option_reports_a_stale_file(
     page.write_text(page.read_text() + "edited by hand\n")
     assert catalogue.main([*args, "--check", str(page)]) == 1
     assert (
-        "is out of date; regenerate it: python -m blinacheck.catalogue" in capsys.readouterr().err
+        "is out of date; regenerate it: python -m blinacheck.report.catalogue"
+        in capsys.readouterr().err
     )
     assert catalogue.main(["--check", str(tmp_path / "missing.md")]) == 2
     assert catalogue.main(["--rules", str(tmp_path / "no-rules")]) == 2

@@ -453,7 +453,7 @@ def test_every_configuration_in_the_docs_works(
 
 
 def test_docs_show_every_key() -> None:
-    from blinacheck.config import KEYS
+    from blinacheck.policy.config import KEYS
 
     text = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert all(f"| `{key}` |" in text for key in KEYS)

@@ -243,7 +243,7 @@ def test_explain_says_when_the_example_does_not_trigger(tmp_path: Path) -> None:
 
 
 def test_explain_markdown_is_the_catalogue_section() -> None:
-    from blinacheck.catalogue import render_rule
+    from blinacheck.report.catalogue import render_rule
 
     code, out, _ = invoke("explain", "--format", "markdown", "step-up-missing")
     assert code == 0

@@ -1,6 +1,6 @@
 """Hostile plan files: every one ends in located `invalid-plan` findings, never a traceback.
 
-Each case goes through the real entry points (blinacheck.lint, and the CLI in a subprocess for
+Each case goes through the real entry points (blinacheck.run.lint, and the CLI in a subprocess for
 exit codes and stderr). A watchdog turns a hang into a failure instead of a stuck test run; the
 durations themselves are not asserted (see `pytest --durations`).
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blinacheck import plan as plan_module
-from blinacheck import source
 from blinacheck.engine.ruleset import RuleSet, load
-from blinacheck.findings import INVALID_PLAN
-from blinacheck.lint import FileResult, lint_bytes, lint_paths
+from blinacheck.plan import models as plan_module
+from blinacheck.read import source
+from blinacheck.results.findings import INVALID_PLAN
+from blinacheck.run.lint import FileResult, lint_bytes, lint_paths
 
 from .conftest import fail_if_hung, run_blinacheck
 

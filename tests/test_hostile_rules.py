@@ -19,8 +19,8 @@ import pytest
 
 from blinacheck.engine import celenv, evaluate
 from blinacheck.engine.ruleset import MAX_RULES_PER_FILE, RuleSet, RuleSetError, load
-from blinacheck.findings import RULE_ERROR
-from blinacheck.lint import lint_bytes
+from blinacheck.results.findings import RULE_ERROR
+from blinacheck.run.lint import lint_bytes
 
 from .conftest import fail_if_hung
 

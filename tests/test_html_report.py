@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from blinacheck.cli import main
 from blinacheck.engine.ruleset import RuleSet, load
-from blinacheck.findings import Severity, Suppression
-from blinacheck.lint import FileResult, LintReport, lint_file
 from blinacheck.report import RenderOptions, get
+from blinacheck.results.findings import Severity, Suppression
+from blinacheck.run.lint import FileResult, LintReport, lint_file
 
 from .conftest import EXAMPLES, lint
 

@@ -10,10 +10,10 @@ from types import ModuleType
 
 import pytest
 
-from blinacheck import parallel
 from blinacheck.engine.ruleset import RuleSet, compile_sources, load
-from blinacheck.findings import Severity
-from blinacheck.lint import LintReport, lint_paths
+from blinacheck.results.findings import Severity
+from blinacheck.run import parallel
+from blinacheck.run.lint import LintReport, lint_paths
 
 from .conftest import run_blinacheck
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from blinacheck.cli import main
-from blinacheck.suppressions import parse
+from blinacheck.policy.suppressions import parse
 
 FIXTURES = Path(__file__).parent / "overrides_fixtures"
 RULES = str(FIXTURES / "rules")

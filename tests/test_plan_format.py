@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blinacheck.engine.ruleset import RuleSet
-from blinacheck.findings import INVALID_PLAN
+from blinacheck.results.findings import INVALID_PLAN
 
 from .conftest import lint, where
 

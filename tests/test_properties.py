@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blinacheck import dates
 from blinacheck.engine.ruleset import RuleSet, load
-from blinacheck.findings import INVALID_PLAN, RULE_ERROR
-from blinacheck.lint import FileResult, lint_bytes, lint_paths
+from blinacheck.plan import dates
+from blinacheck.results.findings import INVALID_PLAN, RULE_ERROR
+from blinacheck.run.lint import FileResult, lint_bytes, lint_paths
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from blinacheck.engine.ruleset import RuleSetError, load
-from blinacheck.findings import RULE_ERROR, Severity
+from blinacheck.results.findings import RULE_ERROR, Severity
 
 from .conftest import lint, where
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from blinacheck.engine.ruleset import Rule, RuleSet
-from blinacheck.findings import INVALID_PLAN, RULE_ERROR, Severity
-from blinacheck.lint import lint_file, lint_text
+from blinacheck.results.findings import INVALID_PLAN, RULE_ERROR, Severity
+from blinacheck.run.lint import lint_file, lint_text
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "rules"

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from blinacheck.cli import main
 from blinacheck.engine.ruleset import RuleSet, builtin_rule_files, compile_sources, load
-from blinacheck.findings import Severity
+from blinacheck.results.findings import Severity
 from blinacheck.ruletest import (
     EXPECT,
     EXPECT_NOT,

@@ -21,8 +21,8 @@ from blinacheck.api import (
     load_rules,
     render,
 )
-from blinacheck.findings import OWN_CHECKS
 from blinacheck.report.sarif import fingerprint
+from blinacheck.results.findings import OWN_CHECKS
 
 from .conftest import REPO, run_blinacheck
 

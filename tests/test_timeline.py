@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from blinacheck import dates
 from blinacheck.engine.fields import OBJECTS
 from blinacheck.engine.ruleset import RuleSet
-from blinacheck.timeline import Timeline
+from blinacheck.plan import dates
+from blinacheck.timeline.views import Timeline
 
 from .conftest import EXAMPLES, REPO, lint
 from .test_plan_format import FULL_PLAN

@@ -50,4 +50,6 @@ def test_wheel_ships_py_typed_and_mypy_strict_reads_the_api(tmp_path: Path) -> N
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # The wording of the pinned mypy (test extra): the API's own type, not Any.
-    assert 'Revealed type is "list[blinacheck.findings.Finding]"' in checked.stdout, checked.stdout
+    assert 'Revealed type is "list[blinacheck.results.findings.Finding]"' in checked.stdout, (
+        checked.stdout
+    )

@@ -10,7 +10,7 @@ import click
 from . import EXIT_CLEAN, EXIT_FINDINGS, emit, fail, rule_set_options, use_color
 
 FAIL_ON = ("error", "warning", "info", "never")
-# = blinacheck.source.DEFAULT_MAX_BYTES, not imported here so that --help stays light
+# = blinacheck.read.source.DEFAULT_MAX_BYTES, not imported here so that --help stays light
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3}
 

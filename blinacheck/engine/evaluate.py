@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..findings import RULE_ERROR, Finding, Severity
-from ..source import Document
-from ..timeline import Subject, Timeline
+from ..read.source import Document
+from ..results.findings import RULE_ERROR, Finding, Severity
+from ..timeline.views import Subject, Timeline
 from .celenv import CelEvalError, SharedActivation
 from .ruleset import Rule, RuleSet
 

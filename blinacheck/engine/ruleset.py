@@ -16,9 +16,9 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ..findings import Evidence, Severity
-from ..source import Document, Path, SourceError, load_bytes
-from ..validation import describe_error, model_lookup
+from ..plan.validation import describe_error, model_lookup
+from ..read.source import Document, Path, SourceError, load_bytes
+from ..results.findings import Evidence, Severity
 from . import cel_ast, celenv
 from .fields import SUBJECT_TYPES, variables_for
 
@@ -342,7 +342,7 @@ def _compile_rule(
 
 def _report_keys(kind: str) -> set[str]:
     """Plan-file keys a finding about ``kind`` can point at (for ``report_at``)."""
-    from .. import plan as plan_models
+    from ..plan import models as plan_models
 
     models: dict[str, type[BaseModel]] = {
         "plan": plan_models.Plan,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..engine.ruleset import RuleSet
-from ..lint import LintReport
+from ..run.lint import LintReport
 
 FORMATS = {
     "text": "blinacheck.report.text",

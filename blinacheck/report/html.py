@@ -17,10 +17,10 @@ import html
 from collections.abc import Iterable
 
 from .. import __version__
-from .. import calendar as cal
-from ..findings import Evidence, Finding, Severity
-from ..lint import FileResult, LintReport
+from ..results.findings import Evidence, Finding, Severity
+from ..run.lint import FileResult, LintReport
 from . import RenderOptions
+from . import calendar as cal
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 SEVERITY_WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..lint import LintReport
+from ..run.lint import LintReport
 from . import RenderOptions
 
 VERSION = 1

@@ -2,7 +2,7 @@
 
 An override is a YAML comment ``# blinacheck: ignore[RULE-ID, ...] -- reason``, either at the end
 of the line a finding is reported on, or alone on the line above it (further comment-only lines
-may sit in between). Comments are found in the text (blinacheck.comments): YAML drops them.
+may sit in between). Comments are found in the text (blinacheck.read.comments): YAML drops them.
 
 This module only reads; what a directive does to findings is decided in ``overrides.py``.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .comments import comments, split_lines
-from .engine.ruleset import RULE_ID
+from ..engine.ruleset import RULE_ID
+from ..read.comments import comments, split_lines
 
 # A directive may open the comment or follow earlier comment text after whitespace:
 # "# Day 1  # blinacheck: ignore[x] -- reason".

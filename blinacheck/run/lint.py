@@ -11,12 +11,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from . import plan as plan_module
-from . import timeline as timeline_module
-from .engine import evaluate
-from .engine.ruleset import RuleSet
-from .findings import INVALID_PLAN, Evidence, Finding, Severity, sort_findings
-from .source import DEFAULT_MAX_BYTES, Document, SourceError, load_bytes
+from ..engine import evaluate
+from ..engine.ruleset import RuleSet
+from ..plan import models as plan_module
+from ..read.source import DEFAULT_MAX_BYTES, Document, SourceError, load_bytes
+from ..results.findings import INVALID_PLAN, Evidence, Finding, Severity, sort_findings
+from ..timeline import views as timeline_module
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"  # as a path: read the plan from standard input (an editor's unsaved buffer)

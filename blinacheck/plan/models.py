@@ -1,6 +1,6 @@
 """The plan file, format version 1, as pydantic models, and its validation into located problems.
 
-The models receive text scalars from :mod:`blinacheck.source` and type them here, so that
+The models receive text scalars from :mod:`blinacheck.read.source` and type them here, so that
 ``NO`` stays text until a field that wants a boolean decides what it means.
 Bounds on numbers are plausibility limits for human patients and real schedules (see
 docs/plan-format.md), not clinical thresholds.
@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from ..read.source import Document, Path
 from . import dates, units
-from .source import Document, Path
 from .validation import PathProblem, describe_error, model_lookup
 
 FORMAT_VERSION = 1

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dates, units
-from .plan import Cycle, Patient, Plan
-from .source import Path
+from ..plan import dates, units
+from ..plan.models import Cycle, Patient, Plan
+from ..read.source import Path
 
 SUBJECT_KINDS = (
     "plan",

@@ -2,7 +2,7 @@
 
 Regenerate after changing a rule file::
 
-    python -m blinacheck.catalogue -o docs/rule-catalogue.md
+    python -m blinacheck.report.catalogue -o docs/rule-catalogue.md
 
 ``--check FILE`` exits 1 when FILE differs from a fresh render (tests/test_catalogue.py does
 the same). The helpers here also serve ``blinacheck explain``: one wording of a rule's subject,
@@ -16,11 +16,11 @@ import json
 import sys
 from collections.abc import Sequence
 
-from .engine.ruleset import Rule, RuleSet, RuleSetError, load, param_type
-from .findings import Finding
-from .lint import lint_text
+from ..engine.ruleset import Rule, RuleSet, RuleSetError, load, param_type
+from ..results.findings import Finding
+from ..run.lint import lint_text
 
-GENERATE_COMMAND = "python -m blinacheck.catalogue -o docs/rule-catalogue.md"
+GENERATE_COMMAND = "python -m blinacheck.report.catalogue -o docs/rule-catalogue.md"
 
 SUBJECTS = {
     "plan": "the whole plan",
@@ -217,7 +217,7 @@ def render(ruleset: RuleSet, *, command: str = GENERATE_COMMAND) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m blinacheck.catalogue",
+        prog="python -m blinacheck.report.catalogue",
         description="Render the rule catalogue (Markdown) from the loaded rules.",
     )
     parser.add_argument("--rules", action="append", default=[], help="extra rule directory")
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options.insert(0, "--no-builtin-rules")
     command = GENERATE_COMMAND
     if options:
-        command = f"python -m blinacheck.catalogue {' '.join(options)}"
+        command = f"python -m blinacheck.report.catalogue {' '.join(options)}"
     text = render(ruleset, command=command)
     if args.check:
         try:

@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from . import suppressions
-from .findings import (
+from ..results.findings import (
     BASELINE_ENTRY_UNMATCHED,
     INVALID_PLAN,
     INVALID_SUPPRESSION,
@@ -37,11 +36,12 @@ from .findings import (
     Suppression,
     sort_findings,
 )
+from . import suppressions
 
 if TYPE_CHECKING:
+    from ..engine.ruleset import RuleSet
+    from ..run.lint import FileResult, LintReport
     from .baseline import Baseline
-    from .engine.ruleset import RuleSet
-    from .lint import FileResult, LintReport
     from .paths import PathPatterns
 
 # blinacheck's own checks of overrides: id -> (title, default severity). They can be ignored or
@@ -210,8 +210,8 @@ def _unmatched(
     """Report this plan's baseline entries that matched nothing (when its rules ran)."""
     if not _rules_ran(result) or result.document is None:
         return result  # an invalid plan: no rule ran, so no entry can be judged
+    from ..read.source import Path
     from .baseline import relative_path
-    from .source import Path
 
     path = relative_path(result.path, baseline.base)
     off = policy.off_for(result.path)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .source import Path
+from ..read.source import Path
 
 
 class PathProblem:

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from . import dates, plan
+from . import dates
+from . import models as plan
 
 SCHEMA_ID = "urn:blinacheck:schema:plan:1"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

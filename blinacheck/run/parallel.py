@@ -15,8 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .engine.ruleset import RuleSet, builtin_rule_files, compile_sources
-from .findings import Severity
+from ..engine.ruleset import RuleSet, builtin_rule_files, compile_sources
+from ..results.findings import Severity
 
 if TYPE_CHECKING:
     from .lint import FileResult

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .findings import Finding, fingerprint
+from ..results.findings import Finding, fingerprint
 
 VERSION = 1
 _ABOUT = "blinacheck baseline: known findings, reported as suppressed; see docs/overrides.md"

@@ -1,7 +1,7 @@
 """The calendar of a linted plan: per cycle, week rows of days with doses, markers and findings.
 
 A presentation model shared by ``blinacheck calendar`` (terminal) and the HTML report. Every
-clinical fact shown comes from the timeline (blinacheck/timeline.py); this module only places
+clinical fact shown comes from the timeline (blinacheck/timeline/views.py); this module only places
 those facts on a grid. The few things computed here are layout, not clinical arithmetic: which
 days to draw, the date of a drawn day (dates.day_to_date, the project's one day convention), and
 the days a new bag is hung (see bag_change_days).
@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dates
-from .findings import Finding, Severity
-from .lint import FileResult
+from ..plan import dates
+from ..results.findings import Finding, Severity
+from ..run.lint import FileResult
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .engine.ruleset import RuleSet, RuleSetError, load, param_type
-from .findings import Severity
+from ..engine.ruleset import RuleSet, RuleSetError, load, param_type
+from ..results.findings import Severity
 from .overrides import CHECKS, FIXED, Policy
 from .paths import PathPatterns
 

@@ -1,0 +1,1 @@
+"""The plan-file format: pydantic models, validation messages, dose/date values, JSON Schema."""

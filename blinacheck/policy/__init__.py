@@ -1,0 +1,1 @@
+"""What the user decides about findings: inline directives, configuration, baselines."""

@@ -1,0 +1,1 @@
+"""Running the pipeline: one file, discovery of plan files, batches, parallel workers."""
