@@ -12,8 +12,8 @@ import sys
 import threading
 
 from blinacheck.engine.ruleset import RuleSet
-from blinacheck.findings import Finding
-from blinacheck.lint import lint_text
+from blinacheck.results.findings import Finding
+from blinacheck.run.lint import lint_text
 
 from .conftest import EXAMPLES
 
