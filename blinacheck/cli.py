@@ -7,8 +7,11 @@ never imports the code of ``calendar`` or ``explain``.
 
 from __future__ import annotations
 
+import errno
 import importlib
-from typing import Any
+import os
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -24,7 +27,50 @@ COMMANDS = {
 }
 
 
+# A full output (a broken pipe, `| head`, is click's to handle: exit 1, silently).
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class _ClosedOutput:
+    """Standard output when the process was started without one (``>&-``)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _output_failed(exc: OSError) -> NoReturn:
+    """The output could not be written: say so on stderr and exit 2, with no traceback and
+    no second error when Python flushes standard output on the way out."""
+    click.echo(f"blinacheck: cannot write the output: {exc.strerror or exc}", err=True)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    sys.exit(2)
+
+
 class LazyGroup(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if sys.stdout is None:
+            sys.stdout = _ClosedOutput()
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # a full disk shows here, not in a message at exit
+        except OSError as exc:
+            # A full disk can only be met writing, and every file blinacheck writes other
+            # than standard output (-o, --write-baseline) reports its own errors.
+            if exc.errno in _FULL or isinstance(sys.stdout, _ClosedOutput):
+                _output_failed(exc)
+            raise
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

@@ -7,6 +7,7 @@ problem located as ``rules-file:line:col``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,15 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..plan.validation import describe_error, model_lookup
-from ..read.source import Document, Path, SourceError, load_bytes
+from ..read.source import (
+    DEFAULT_MAX_BYTES,
+    Document,
+    NotRegularFile,
+    Path,
+    SourceError,
+    load_bytes,
+    read_regular_file,
+)
 from ..results.findings import Evidence, Severity
 from . import cel_ast, celenv
 from .fields import SUBJECT_TYPES, variables_for
@@ -186,8 +195,30 @@ def rule_files_in(directory: str) -> list[tuple[str, bytes]]:
     root = FsPath(directory)
     if not root.is_dir():
         raise RuleSetError([RuleProblem(directory, 1, 1, "rules directory not found")])
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-    return [(str(p), p.read_bytes()) for p in files]
+    # Every rule file is read, or the load fails (exit 2): a rule file that cannot be read, a
+    # sub-folder that cannot be listed or a FIFO named *.yaml never drops rules in silence.
+    problems: list[RuleProblem] = []
+    names: list[str] = []
+    for folder, dirs, files in os.walk(
+        root, onerror=lambda e: problems.append(_unread(e, str(e.filename)))
+    ):
+        dirs.sort()
+        names += [os.path.join(folder, f) for f in files if f.endswith((".yaml", ".yml"))]
+    found: list[tuple[str, bytes]] = []
+    for name in sorted(names):
+        try:
+            found.append((name, read_regular_file(name, DEFAULT_MAX_BYTES + 1)))
+        except OSError as exc:
+            problems.append(_unread(exc, name))
+    if problems:
+        raise RuleSetError(problems)
+    return found
+
+
+def _unread(exc: OSError, name: str) -> RuleProblem:
+    what = "rule folder" if os.path.isdir(name) and not isinstance(exc, NotRegularFile) else "file"
+    reason = str(exc) if isinstance(exc, NotRegularFile) else exc.strerror or str(exc)
+    return RuleProblem(name, 1, 1, f"cannot read the {what}: {reason}")
 
 
 def load(

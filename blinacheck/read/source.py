@@ -1,5 +1,6 @@
 """Read a YAML or JSON file into plain values plus the line and column of every node.
 
+Files are opened only when they are regular files, without ever blocking (read_regular_file).
 Defensive by construction: the document is built from the YAML *event* stream with an explicit
 stack, so nesting depth, node count, aliases, tags and duplicate keys are all checked before any
 value is materialised. Nothing is ever constructed from a tag; a "billion laughs" file is refused
@@ -9,7 +10,9 @@ YAML 1.1 must not turn ``NO`` into false or ``12:30`` into 750 behind the user's
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +94,43 @@ def _unpickled_document(text: str, data: Any) -> Document:
     document = Document.__new__(Document)
     document.text, document.data = text, data
     return document
+
+
+class NotRegularFile(OSError):
+    """The path is not a regular file (a FIFO, a device, a socket, a folder)."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular_file(path: str, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, never blocking on anything else.
+
+    The path is looked at before it is opened (a device is never opened) and the opened file
+    again (it may have been swapped in between); the open itself does not block, so a FIFO
+    named ``*.yaml`` is reported, never waited on. Raises OSError (NotRegularFile for a path
+    that is not a regular file).
+    """
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(f"it is {_kind(mode)}, not a regular file")
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(f"it is {_kind(mode)}, not a regular file")
+        return handle.read(limit)
 
 
 def decode(raw: bytes) -> str:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from ..engine import evaluate
 from ..engine.ruleset import RuleSet
 from ..plan import models as plan_module
-from ..read.source import DEFAULT_MAX_BYTES, Document, SourceError, load_bytes
+from ..read.source import (
+    DEFAULT_MAX_BYTES,
+    Document,
+    NotRegularFile,
+    SourceError,
+    load_bytes,
+    read_regular_file,
+)
 from ..results.findings import INVALID_PLAN, Evidence, Finding, Severity, sort_findings
 from ..timeline import views as timeline_module
 
@@ -125,17 +132,41 @@ def lint_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     stdin_name: str = "<stdin>",
 ) -> FileResult:
-    """Lint one file; ``-`` reads standard input, reported under ``stdin_name``."""
+    """Lint one file; ``-`` reads standard input, reported under ``stdin_name``.
+
+    A file named explicitly that cannot be read raises PathError (exit code 2). A file met by
+    directory search that cannot be read (a FIFO, a device, a dangling symbolic link, a folder
+    that cannot be searched, no permission) is an invalid-plan finding for that path: the
+    other files are still linted and reported, and nothing is skipped in silence.
+    """
     if path == STDIN:
         raw = sys.stdin.buffer.read(max_bytes + 1)
         return lint_bytes(raw, stdin_name, ruleset, max_bytes=max_bytes)
     try:
-        with open(path, "rb") as handle:
-            # Read one byte past the limit: enough to know the file is too big, never more.
-            raw = handle.read(max_bytes + 1)
+        raw = read_regular_file(path, max_bytes + 1)
     except OSError as exc:
-        raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if explicit:
+            raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return FileResult(path, [invalid(path, 1, 1, _unreadable(path, exc))])
     return lint_bytes(raw, path, ruleset, explicit=explicit, max_bytes=max_bytes)
+
+
+def _unreadable(path: str, exc: OSError) -> str:
+    if isinstance(exc, NotRegularFile) and os.path.isdir(path):
+        # Met by directory search only when the search could not list it (discover).
+        try:
+            os.listdir(path)
+            reason = "its files could not be listed"
+        except OSError as error:
+            reason = error.strerror or str(error)
+        return f"folder cannot be searched: {reason}; the plans in it are not checked"
+    if isinstance(exc, NotRegularFile):
+        reason = str(exc)
+    elif os.path.islink(path) and not os.path.exists(path):
+        reason = f"it is a symbolic link to '{os.readlink(path)}', which does not exist"
+    else:
+        reason = exc.strerror or str(exc)
+    return f"cannot be read: {reason}; blinacheck reads plan files only from regular files"
 
 
 def discover(
@@ -155,12 +186,19 @@ def discover(
         if path == STDIN:
             yield path, True
         elif os.path.isdir(path):
-            found = []
-            for root, dirs, files in os.walk(path):
+            found: list[str] = []
+            # A sub-folder that cannot be listed is reported (lint_file), never skipped in
+            # silence; the folder named itself must be listable.
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=unlisted.append):
                 dirs[:] = sorted(
                     d for d in dirs if not d.startswith(".") and not excluded(os.path.join(root, d))
                 )
                 found += [os.path.join(root, f) for f in files if f.endswith(PLAN_SUFFIXES)]
+            for error in unlisted:
+                if error.filename == path:
+                    raise PathError(f"{path}: cannot read: {error.strerror or error}")
+                found.append(str(error.filename))
             for file in sorted(found):
                 if not excluded(file):
                     yield file, False
