@@ -11,6 +11,7 @@ runtime is needed.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .fields import OBJECTS
@@ -119,6 +120,17 @@ def _expr(data: bytes) -> Node:
             iter_range=_expr(rng) if rng is not None else None,
         )
     return Node("const", node_id)
+
+
+def nodes(root: Node) -> Iterator[Node]:
+    """Every node of the tree, the root first (iterative: a tree may be deep)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)
+        if node.iter_range is not None:
+            stack.append(node.iter_range)
 
 
 def parse_checked(serialized: bytes) -> tuple[Node, dict[int, int]]:

@@ -11,6 +11,7 @@ import itertools
 import weakref
 from typing import Any
 
+from . import cel_ast
 from .fields import variables_for
 
 # Limits on what a rule file may ask of the evaluator (docs/limits.md). CEL itself has no I/O,
@@ -67,6 +68,28 @@ def _clean(message: str) -> str:
     return "\n".join([head, *picture]) if picture else head
 
 
+def _calls(serialized: bytes) -> dict[str, int]:
+    """How many call nodes of each limited function the checked AST holds.
+
+    A call's function name is field 2 of ``cel.expr.Expr.Call``: tag 0x12, its length, the
+    name. Each call leaves those bytes, so their count bounds the calls from above; a field
+    named like a function (``has(params.replace)``, also tag 0x12) adds to it. The AST is read
+    only when that bound is over a limit, and then it counts.
+    """
+    names = [*FORBIDDEN_FUNCTIONS, *MAX_CALLS]
+    bound = {name: serialized.count(b"\x12" + bytes([len(name)]) + name.encode()) for name in names}
+    if all(bound[name] == 0 for name in FORBIDDEN_FUNCTIONS) and all(
+        bound[name] <= most for name, most in MAX_CALLS.items()
+    ):
+        return bound
+    root, _ = cel_ast.parse_checked(serialized)
+    counts = dict.fromkeys(names, 0)
+    for node in cel_ast.nodes(root):
+        if node.kind == "call" and node.name in counts:
+            counts[node.name] += 1
+    return counts
+
+
 def compile_expression(subject: str, text: str) -> Any:
     if len(text) > MAX_EXPRESSION_CHARS:
         raise CelCompileError(
@@ -77,17 +100,15 @@ def compile_expression(subject: str, text: str) -> Any:
         expression = environment(subject).compile(text)
     except RuntimeError as exc:
         raise CelCompileError(_clean(str(exc))) from None
-    serialized = expression.serialize()
+    calls = _calls(expression.serialize())
     for name, why in FORBIDDEN_FUNCTIONS.items():
-        # A call's function name is field 2 of cel.expr.Expr.Call: tag 0x12, then the length.
-        if b"\x12" + bytes([len(name)]) + name.encode() in serialized:
+        if calls.get(name):
             raise CelCompileError(f"'{name}()' is not available in blinacheck rules: {why}")
     for name, most in MAX_CALLS.items():
-        calls = serialized.count(b"\x12" + bytes([len(name)]) + name.encode())
-        if calls > most:
+        if calls.get(name, 0) > most:
             shown = "+" if name == "_+_" else f"{name}()"
             raise CelCompileError(
-                f"'{shown}' is used {calls} times, more than the {most} allowed in one "
+                f"'{shown}' is used {calls[name]} times, more than the {most} allowed in one "
                 "expression (strings built in a loop can exhaust memory); split the rule"
             )
     return Program(subject, text, expression)
