@@ -26,9 +26,11 @@ from .plan.schema import plan_schema
 from .read.source import DEFAULT_MAX_BYTES
 from .report import FORMATS, RenderOptions
 from .report import get as _reporter
+from .results.files import FileResult, LintReport
 from .results.findings import Evidence, Finding, Severity, Suppression
+from .run import batch as _batch
 from .run import lint as _lint
-from .run.lint import FileResult, LintReport, PathError
+from .run.discovery import PathError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -103,7 +105,7 @@ def lint_paths(
     processes (None: every CPU for 50 files or more), with identical output in the same order.
     The path ``-`` reads a plan from standard input, reported as ``stdin_name``.
     """
-    return _lint.lint_paths(
+    return _batch.lint_paths(
         paths,
         _rules(ruleset),
         max_bytes=max_bytes,
@@ -146,7 +148,7 @@ if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __geta
     from .policy.overrides import run
     from .report import calendar as calendar
     from .report import catalogue as catalogue
-    from .run.lint import collect_rarely as collect_rarely
+    from .run.memory import collect_rarely as collect_rarely
 
     resolve_settings = resolve
     apply_overrides = run
@@ -157,7 +159,7 @@ _LAZY = {
     "resolve_settings": ("blinacheck.policy.config", "resolve"),
     "apply_overrides": ("blinacheck.policy.overrides", "run"),
     "BaselineError": ("blinacheck.policy.baseline", "BaselineError"),
-    "collect_rarely": ("blinacheck.run.lint", "collect_rarely"),
+    "collect_rarely": ("blinacheck.run.memory", "collect_rarely"),
     "ruletest": ("blinacheck.ruletest", None),
     "catalogue": ("blinacheck.report.catalogue", None),
     "calendar": ("blinacheck.report.calendar", None),

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from blinacheck.engine.ruleset import RuleSet, load
+from blinacheck.results.files import FileResult
 from blinacheck.results.findings import Finding
-from blinacheck.run.lint import FileResult, lint_text
+from blinacheck.run.lint import lint_text
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

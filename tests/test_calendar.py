@@ -13,8 +13,9 @@ from blinacheck.commands import calendar as calendar_command
 from blinacheck.commands import use_color
 from blinacheck.engine.ruleset import RuleSet
 from blinacheck.report import calendar as cal
+from blinacheck.results.files import LintReport
 from blinacheck.results.findings import Severity
-from blinacheck.run.lint import LintReport, lint_file
+from blinacheck.run.lint import lint_file
 
 from .conftest import EXAMPLES, REPO, lint
 

@@ -19,8 +19,10 @@ import yaml
 from blinacheck.engine.ruleset import RuleSet, load
 from blinacheck.plan import models as plan_module
 from blinacheck.read import source
+from blinacheck.results.files import FileResult
 from blinacheck.results.findings import INVALID_PLAN
-from blinacheck.run.lint import FileResult, lint_bytes, lint_paths
+from blinacheck.run.batch import lint_paths
+from blinacheck.run.lint import lint_bytes
 
 from .conftest import fail_if_hung, run_blinacheck
 

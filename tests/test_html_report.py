@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from blinacheck.cli import main
 from blinacheck.engine.ruleset import RuleSet, load
 from blinacheck.report import RenderOptions, get
+from blinacheck.results.files import FileResult, LintReport
 from blinacheck.results.findings import Severity, Suppression
-from blinacheck.run.lint import FileResult, LintReport, lint_file
+from blinacheck.run.lint import lint_file
 
 from .conftest import EXAMPLES, lint
 

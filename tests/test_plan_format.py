@@ -5,9 +5,19 @@ from __future__ import annotations
 import pytest
 
 from blinacheck.engine.ruleset import RuleSet
+from blinacheck.plan.models import Plan, validate
+from blinacheck.read.source import load_text
 from blinacheck.results.findings import INVALID_PLAN
 
 from .conftest import lint, where
+
+
+def validated(text: str) -> Plan:
+    """The plan model the pipeline validated ``text`` into (results carry no model)."""
+    plan, problems = validate(load_text(text))
+    assert plan is not None, problems
+    return plan
+
 
 FULL_PLAN = """
 blinacheck: 1
@@ -62,8 +72,8 @@ vaccinations:
 def test_every_key_of_the_format_is_read(builtin_rules: RuleSet) -> None:
     result = lint(FULL_PLAN, builtin_rules)
     assert where(result.findings, INVALID_PLAN) == []
-    assert result.plan is not None and result.timeline is not None
-    plan, tl = result.plan, result.timeline
+    assert result.timeline is not None
+    plan, tl = validated(FULL_PLAN), result.timeline
     assert plan.title == "Adult R/R B-ALL, blinatumomab cycles 1-2"
     patient = tl.patient
     assert patient["age_years"] == 42 and patient["weight_kg"] == 78
@@ -290,8 +300,10 @@ def test_yaml_1_1_scalars_stay_text(builtin_rules: RuleSet) -> None:
     assert where(result.findings) == [(INVALID_PLAN, 5)]
     assert "'NO' is not allowed" in result.findings[0].message
     fixed = lint(text.replace("cns_status: NO", "cns_status: CNS1"), builtin_rules)
-    assert fixed.plan is not None and fixed.plan.title == "NO"
-    assert fixed.plan.vaccinations[0].vaccine == "12:30"
+    assert where(fixed.findings, INVALID_PLAN) == []
+    plan = validated(text.replace("cns_status: NO", "cns_status: CNS1"))
+    assert plan.title == "NO"
+    assert plan.vaccinations[0].vaccine == "12:30"
 
 
 @pytest.mark.parametrize(

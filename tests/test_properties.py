@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 
 from blinacheck.engine.ruleset import RuleSet, load
 from blinacheck.plan import dates
+from blinacheck.results.files import FileResult
 from blinacheck.results.findings import INVALID_PLAN, RULE_ERROR
-from blinacheck.run.lint import FileResult, lint_bytes, lint_paths
+from blinacheck.run.batch import lint_paths
+from blinacheck.run.lint import lint_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

@@ -40,7 +40,7 @@ from . import suppressions
 
 if TYPE_CHECKING:
     from ..engine.ruleset import RuleSet
-    from ..run.lint import FileResult, LintReport
+    from ..results.files import FileResult, LintReport
     from .baseline import Baseline
     from .paths import PathPatterns
 

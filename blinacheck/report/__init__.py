@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..engine.ruleset import RuleSet
-from ..run.lint import LintReport
+from ..results.files import LintReport
 
 FORMATS = {
     "text": "blinacheck.report.text",

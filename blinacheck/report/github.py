@@ -9,8 +9,8 @@ output with their reason.
 
 from __future__ import annotations
 
+from ..results.files import LintReport
 from ..results.findings import Finding, Severity
-from ..run.lint import LintReport
 from . import RenderOptions
 from .text import summary_line
 

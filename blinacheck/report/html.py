@@ -17,8 +17,8 @@ import html
 from collections.abc import Iterable
 
 from .. import __version__
+from ..results.files import FileResult, LintReport
 from ..results.findings import Evidence, Finding, Severity
-from ..run.lint import FileResult, LintReport
 from . import RenderOptions
 from . import calendar as cal
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..run.lint import LintReport
+from ..results.files import LintReport
 from . import RenderOptions
 
 VERSION = 1

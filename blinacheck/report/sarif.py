@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..engine.ruleset import Rule
+from ..results.files import LintReport
 from ..results.findings import INVALID_PLAN, OWN_CHECKS, Evidence, Finding, Severity
 from ..results.findings import fingerprint as stable_key
-from ..run.lint import LintReport
 from . import RenderOptions
 
 SCHEMA_URI = (

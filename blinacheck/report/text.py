@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..results.files import FileResult, LintReport
 from ..results.findings import Finding, Severity
-from ..run.lint import FileResult, LintReport
 from . import RenderOptions
 
 _COLORS = {

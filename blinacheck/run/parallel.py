@@ -13,13 +13,13 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..engine.ruleset import RuleSet, builtin_rule_files, compile_sources
+from ..results.files import FileResult
 from ..results.findings import Severity
-
-if TYPE_CHECKING:
-    from .lint import FileResult
+from .lint import lint_file
+from .memory import collect_rarely
 
 # Below this many files a pool costs more (start-up, one rule compile per worker) than it saves.
 AUTO_MIN_FILES = 50
@@ -101,22 +101,14 @@ _worker: dict[str, Any] = {}
 
 
 def _init(spec: RuleSetSpec, max_bytes: int) -> None:
-    from .lint import collect_rarely
-
     _worker["ruleset"] = build_ruleset(spec)
     _worker["max_bytes"] = max_bytes
     collect_rarely()
 
 
 def _lint_one(item: tuple[str, bool]) -> FileResult:
-    from .lint import lint_file
-
     file, explicit = item
-    result = lint_file(file, _worker["ruleset"], explicit=explicit, max_bytes=_worker["max_bytes"])
-    # The validated pydantic model is the costliest thing to send back (unpickling it takes
-    # longer than linting) and no output uses it: with --jobs > 1, FileResult.plan is None.
-    result.plan = None
-    return result
+    return lint_file(file, _worker["ruleset"], explicit=explicit, max_bytes=_worker["max_bytes"])
 
 
 def lint_files(
