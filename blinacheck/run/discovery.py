@@ -49,7 +49,7 @@ def discover(
         elif os.path.isfile(path):
             if not (only_plans and excluded(path)):
                 # With only_plans a named file is judged like a found one: skipped unless it
-                # is, or says it is, a plan (see _MEANT_AS_PLAN).
+                # is, or says it is, a plan (see read/readers.py).
                 yield path, not only_plans
         elif os.path.exists(path):
             raise PathError(f"{path}: not a regular file or directory")

@@ -1,4 +1,4 @@
-"""Lint one file: source -> plan -> timeline -> rules -> findings.
+"""Lint one file: read -> plan -> timeline -> rules -> findings.
 
 A file never affects another; batches of files are in :mod:`.batch`.
 """
@@ -6,18 +6,15 @@ A file never affects another; batches of files are in :mod:`.batch`.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from ..engine import evaluate
 from ..engine.ruleset import RuleSet
 from ..plan import models as plan_module
+from ..read import readers
 from ..read.source import (
     DEFAULT_MAX_BYTES,
-    Document,
     NotRegularFile,
-    SourceError,
-    load_bytes,
     read_regular_file,
 )
 from ..results.files import FileResult
@@ -25,10 +22,6 @@ from ..results.findings import INVALID_PLAN, Evidence, Finding, Severity, sort_f
 from ..timeline import views as timeline_module
 from .discovery import STDIN, PathError
 
-# A file found in a folder that cannot be read as YAML is still reported when it says it is a
-# plan: a tab or a typo must not make a plan drop silently out of a pre-commit check.
-_MEANT_AS_PLAN = re.compile(rb"""(?m)^(\xef\xbb\xbf)?[ \t{]*["']?blinacheck["']?[ \t]*:""")
-_MEANT_AS_PLAN_WINDOW = 64 * 1024
 _FORMAT_EVIDENCE = (Evidence("blinacheck plan-file format, docs/plan-format.md"),)
 
 
@@ -46,14 +39,6 @@ def invalid(path: str, line: int, column: int, message: str, subject: str = "") 
     )
 
 
-def read_document(raw: bytes, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    if path.endswith(".json"):
-        # JSON allows tabs as whitespace where YAML does not; outside strings (inside them JSON
-        # forbids raw tabs) a tab and a space are the same one column wide, so positions hold.
-        raw = raw.replace(b"\t", b" ")
-    return load_bytes(raw, max_bytes=max_bytes)
-
-
 def lint_bytes(
     raw: bytes,
     path: str,
@@ -62,15 +47,17 @@ def lint_bytes(
     explicit: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> FileResult:
-    """Lint one file's content. A non-plan file met by directory search is marked is_plan=False."""
-    try:
-        document = read_document(raw, path, max_bytes)
-    except SourceError as exc:
-        if not explicit and not _MEANT_AS_PLAN.search(raw[:_MEANT_AS_PLAN_WINDOW]):
-            return FileResult(path, [], is_plan=False)
-        return FileResult(path, [invalid(path, p.line, p.column, p.message) for p in exc.problems])
-    if not explicit and not (isinstance(document.data, dict) and "blinacheck" in document.data):
+    """Lint one file's content. A file met by directory search (``explicit=False``) that no
+    reader claims is not a plan: its result is marked ``is_plan=False`` (see read/readers.py).
+    """
+    reading = readers.read(raw, path, max_bytes)
+    document = reading.document
+    if not explicit and not reading.claimed:
         return FileResult(path, [], document, is_plan=False)
+    if document is None:
+        return FileResult(
+            path, [invalid(path, p.line, p.column, p.message) for p in reading.problems]
+        )
     plan, problems = plan_module.validate(document)
     if plan is None:
         findings = []
