@@ -32,6 +32,7 @@ __all__ = [
     "lint_text",
     "load_rules",
     "plan_schema",
+    "printable",
     "render",
 ]
 _API = frozenset(__all__) - {"__version__"}
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real objects
         lint_text,
         load_rules,
         plan_schema,
+        printable,
         render,
     )
 

@@ -26,6 +26,7 @@ from .plan.schema import plan_schema
 from .read.source import DEFAULT_MAX_BYTES
 from .report import FORMATS, RenderOptions
 from .report import get as _reporter
+from .results.display import printable
 from .results.files import FileResult, LintReport
 from .results.findings import Evidence, Finding, Severity, Suppression
 from .run import batch as _batch
@@ -51,6 +52,7 @@ __all__ = [
     "lint_text",
     "load_rules",
     "plan_schema",
+    "printable",
     "render",
 ]
 

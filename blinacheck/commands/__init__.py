@@ -28,8 +28,10 @@ def rule_set_options(command: F) -> F:
 
 
 def fail(message: str) -> NoReturn:
-    """Report a usage problem on stderr and exit 2."""
-    click.echo(message, err=True)
+    """Report a usage problem on stderr and exit 2 (control characters shown as escapes)."""
+    from ..api import printable
+
+    click.echo(printable(message, keep_newlines=True), err=True)
     sys.exit(EXIT_USAGE)
 
 

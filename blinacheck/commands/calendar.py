@@ -1,5 +1,8 @@
 """``blinacheck calendar``: draw each cycle of a plan as a week-by-week grid in the terminal.
 
+Text from a file (its name, the title, drug names, findings) is shown through
+results.display.printable, so no control or bidi character reaches the terminal.
+
 The grid is 78 columns wide (7 cells of 10), so it fits an 80-column terminal. Every marker is a
 letter or symbol, so the picture reads the same in plain text (no terminal, or NO_COLOR) as in
 colour; colour only adds emphasis. rich is imported here, on use, never by ``blinacheck lint``.
@@ -31,6 +34,12 @@ SEVERITY_STYLES = {
 KIND_STYLES = {"FREE": "dim", "BEFORE": "dim italic", "GAP": "dim"}
 
 
+def printable(text: str) -> str:
+    from ..api import printable as escape
+
+    return escape(text)
+
+
 @click.command("calendar")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @rule_set_options
@@ -50,7 +59,7 @@ def command(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules
     except PathError as exc:
         fail(str(exc))
     if not report.results:
-        fail("no plan files found in " + ", ".join(paths))
+        fail("no plan files found in " + ", ".join(printable(p) for p in paths))
     color = use_color(sys.stdout)
     if color:
         width = min(Console().width, WIDTH)
@@ -112,7 +121,7 @@ def draw(console: Console, report: LintReport) -> None:
 def _invalid(console: Console, result: FileResult) -> None:
     from rich.text import Text
 
-    console.print(Text(result.path, style="bold"))
+    console.print(Text(printable(result.path), style="bold"))
     console.print(Text("The plan is not valid, so no calendar can be drawn. Fix these first:"))
     console.print(_findings_grid(result.findings, with_day=False))
 
@@ -122,19 +131,19 @@ def _plan(console: Console, plan: calendar.PlanCalendar) -> None:
 
     from ..api import calendar
 
-    console.print(Text(plan.path, style="bold"))
+    console.print(Text(printable(plan.path), style="bold"))
     if plan.title:
-        console.print(Text(plan.title))
+        console.print(Text(printable(plan.title)))
     console.print(Text(f"Indication: {plan.indication}"))
     console.print(
-        Text("; ".join(f"{label} {value}" for label, value in calendar.patient_facts(plan.patient)))
+        Text(printable("; ".join(f"{k} {v}" for k, v in calendar.patient_facts(plan.patient))))
     )
     for cycle in plan.cycles:
         console.print()
         _cycle(console, cycle)
     if plan.unplaced:
         console.print()
-        console.print(Text("Outside the cycle calendars: " + "; ".join(plan.unplaced)))
+        console.print(Text(printable("Outside the cycle calendars: " + "; ".join(plan.unplaced))))
     if plan.plan_findings:
         console.print()
         console.print(Text("Findings about the plan as a whole", style="bold"))
@@ -232,7 +241,7 @@ def _items_grid(days: list[calendar.Day]) -> Table:
     grid.add_column(overflow="fold")
     for day in days:
         # Text, not str: plan text must never be read as rich markup.
-        grid.add_row(Text(f"  {_day_words(day)}"), Text("; ".join(day.items)))
+        grid.add_row(Text(f"  {_day_words(day)}"), Text(printable("; ".join(day.items))))
     return grid
 
 
@@ -251,13 +260,11 @@ def _findings_grid(findings: list[Finding], *, with_day: bool) -> Table:
         if with_day:
             where = f" D{finding.day}" if finding.day is not None else " cycle"
         text = Text()
-        text.append(f"{finding.severity}[{finding.rule}]", style="bold")
-        text.append(f" line {finding.line}: {finding.message}")
+        text.append(f"{finding.severity}[{printable(finding.rule)}]", style="bold")
+        text.append(f" line {finding.line}: {printable(finding.message)}")
         if finding.suppressed is not None:
-            text.append(
-                f" — overridden ({finding.suppressed.kind}): {finding.suppressed.reason}",
-                style="italic",
-            )
+            override = f" — overridden ({finding.suppressed.kind}): {finding.suppressed.reason}"
+            text.append(printable(override), style="italic")
         style = SEVERITY_STYLES[str(finding.severity)] if finding.suppressed is None else ""
         grid.add_row(Text(f"  {mark}{where}", style=style), text)
     return grid

@@ -99,9 +99,11 @@ def command(
         close = difflib.get_close_matches(rule_id, sorted(rules), n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         fail(f"unknown rule id '{rule_id}'{hint} ('blinacheck rules' lists them)")
+    from ..api import printable  # rule text must not drive the terminal
+
     if output_format == "markdown":
         from ..api import catalogue
 
-        sys.stdout.write(catalogue.render_rule(rule))
+        sys.stdout.write(printable(catalogue.render_rule(rule), keep_newlines=True))
     else:
-        sys.stdout.write(explain_text(rule))
+        sys.stdout.write(printable(explain_text(rule), keep_newlines=True))

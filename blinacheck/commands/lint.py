@@ -139,6 +139,7 @@ def command(
         apply_overrides,
         collect_rarely,
         lint_paths,
+        printable,
         render,
         resolve_settings,
     )
@@ -177,7 +178,7 @@ def command(
     except (PathError, BaselineError) as exc:
         fail(str(exc))
     for note in [*settings.notes, *notes]:
-        click.echo(note, err=True)
+        click.echo(printable(note, keep_newlines=True), err=True)
     color = use_color(sys.stdout) and output_format == "text" and output is None
     text = render(report, output_format, ruleset=ruleset, color=color, verbose=verbose)
     emit(text, output, checked=[result.path for result in report.results])

@@ -60,6 +60,8 @@ def print_rich(ruleset: Any, console: Any = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from ..api import printable
+
     table = Table(box=None, header_style="bold")
     for name in COLUMNS[:3]:
         table.add_column(name.lower(), no_wrap=True)  # ids are looked up: never cut them
@@ -67,7 +69,9 @@ def print_rich(ruleset: Any, console: Any = None) -> None:
     styles = {"error": "bold red", "warning": "bold yellow", "info": "bold cyan"}
     for rule_id, severity, subject, title in rows(ruleset):
         # Text(), not markup: a '[' in a title must print as itself.
-        table.add_row(Text(rule_id), Text(severity, styles[severity]), Text(subject), Text(title))
+        table.add_row(
+            Text(rule_id), Text(severity, styles[severity]), Text(subject), Text(printable(title))
+        )
     (console or Console()).print(table)
 
 
@@ -92,4 +96,6 @@ def command(output_format: str, rule_dirs: tuple[str, ...], no_builtin_rules: bo
     elif use_color(sys.stdout):
         print_rich(ruleset)
     else:
-        sys.stdout.write(as_text(ruleset))
+        from ..api import printable
+
+        sys.stdout.write(printable(as_text(ruleset), keep_newlines=True))

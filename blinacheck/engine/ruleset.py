@@ -27,6 +27,7 @@ from ..read.source import (
     load_bytes,
     read_regular_file,
 )
+from ..results.display import printable
 from ..results.findings import Evidence, Severity
 from . import cel_ast, celenv
 from .fields import SUBJECT_TYPES, variables_for
@@ -112,7 +113,8 @@ class RuleProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # Shown to a person (stderr, exit 2): a file name or rule text cannot start a new line.
+        return f"{printable(self.file)}:{self.line}:{self.column}: {printable(self.message)}"
 
 
 class RuleSetError(Exception):

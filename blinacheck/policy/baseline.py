@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from ..results.display import json_text
 from ..results.findings import Finding, fingerprint
 
 VERSION = 1
@@ -94,7 +95,7 @@ def dumps(baseline: Baseline) -> str:
             data["count"] = entry.count
         entries[key] = data
     document = {"version": VERSION, "about": _ABOUT, "entries": entries}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
 def _order(entry: Entry) -> tuple[str, str, str]:

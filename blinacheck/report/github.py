@@ -9,6 +9,7 @@ output with their reason.
 
 from __future__ import annotations
 
+from ..results.display import printable
 from ..results.files import LintReport
 from ..results.findings import Finding, Severity
 from . import RenderOptions
@@ -28,22 +29,26 @@ def escape_property(text: str) -> str:
 
 
 def annotation(finding: Finding) -> str:
-    title = f"blinacheck {finding.rule}"
+    """One workflow command. Every text from a file is made printable first (no control
+    character; a line end only in the message, where the runner shows it as one), then
+    escaped as the runner expects."""
+    title = f"blinacheck {printable(finding.rule)}"
     if finding.title:
-        title += f": {finding.title}"
+        title += f": {printable(finding.title)}"
     properties = ",".join(
         f"{key}={escape_property(value)}"
         for key, value in (
-            ("file", finding.path),
+            ("file", printable(finding.path)),
             ("line", str(max(finding.line, 1))),
             ("col", str(max(finding.column, 1))),
             ("title", title),
         )
     )
-    message = finding.message
+    message = printable(finding.message, keep_newlines=True)  # a line end: %0A, below
     if finding.evidence:
         first = finding.evidence[0]
-        message += f"\nEvidence: {first.source}" + (f" ({first.url})" if first.url else "")
+        source = printable(first.source) + (f" ({printable(first.url)})" if first.url else "")
+        message += f"\nEvidence: {source}"
     return f"::{COMMANDS[finding.severity]} {properties}::{escape_data(message)}"
 
 
@@ -51,7 +56,7 @@ def render(report: LintReport, options: RenderOptions) -> str:
     out: list[str] = []
     if options.verbose:
         # Plain lines are ordinary log output in a workflow run.
-        out += [f"skipped (not a blinacheck plan): {path}" for path in report.skipped]
+        out += [f"skipped (not a blinacheck plan): {printable(path)}" for path in report.skipped]
     out += [annotation(f) for f in report.findings if f.suppressed is None]
     out.append(f"blinacheck: {summary_line(report)}")
     return "\n".join(out) + "\n"

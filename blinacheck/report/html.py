@@ -17,6 +17,7 @@ import html
 from collections.abc import Iterable
 
 from .. import __version__
+from ..results.display import printable
 from ..results.files import FileResult, LintReport
 from ..results.findings import Evidence, Finding, Severity
 from . import RenderOptions
@@ -120,8 +121,9 @@ nav ul { margin: .3rem 0; padding-left: 1.2rem; }
 
 
 def e(text: object) -> str:
-    """Escape any text for HTML content and attribute values."""
-    return html.escape(str(text), quote=True)
+    """Escape any text for HTML content and attribute values (controls, bidi marks and
+    undecodable name bytes shown as escapes first, results.display.printable)."""
+    return html.escape(printable(str(text), keep_newlines=True), quote=True)
 
 
 def render(report: LintReport, options: RenderOptions) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from ..results.display import json_text
 from ..results.files import LintReport
 from . import RenderOptions
 
@@ -24,4 +23,4 @@ def as_data(report: LintReport) -> dict[str, object]:
 
 
 def render(report: LintReport, options: RenderOptions) -> str:
-    return json.dumps(as_data(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(as_data(report)) + "\n"

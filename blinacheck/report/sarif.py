@@ -8,7 +8,6 @@ signed off what, and why.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..engine.ruleset import Rule
+from ..results.display import json_text
 from ..results.files import LintReport
 from ..results.findings import INVALID_PLAN, OWN_CHECKS, Evidence, Finding, Severity
 from ..results.findings import fingerprint as stable_key
@@ -43,11 +43,15 @@ def level(severity: Severity) -> str:
 
 
 def artifact_location(path: str) -> dict[str, str]:
-    """A SARIF artifactLocation: relative paths against %SRCROOT%, absolute ones as file URIs."""
+    """A SARIF artifactLocation: relative paths against %SRCROOT%, absolute ones as file URIs.
+
+    The name's bytes are percent-encoded (RFC 3986), so a name that is not UTF-8 (``caf\xe9``)
+    is ``caf%E9``: exact, and plain ASCII in the file.
+    """
     if os.path.isabs(path):
         return {"uri": Path(path).as_uri()}
     posix = Path(os.path.normpath(path)).as_posix()
-    return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(posix), safe="/"), "uriBaseId": SRCROOT}
 
 
 def fingerprint(finding: Finding) -> str:
@@ -257,4 +261,4 @@ def as_data(report: LintReport, options: RenderOptions) -> dict[str, object]:
 
 
 def render(report: LintReport, options: RenderOptions) -> str:
-    return json.dumps(as_data(report, options), indent=2, ensure_ascii=False) + "\n"
+    return json_text(as_data(report, options)) + "\n"

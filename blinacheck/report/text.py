@@ -1,7 +1,12 @@
-"""Human-readable output: one block per finding with the plan line and a marker under the spot."""
+"""Human-readable output: one block per finding with the plan line and a marker under the spot.
+
+Everything from a file (its name, plan values in messages, rule text, the plan line) goes
+through results.display.printable: no control or bidi character reaches the terminal.
+"""
 
 from __future__ import annotations
 
+from ..results.display import printable
 from ..results.files import FileResult, LintReport
 from ..results.findings import Finding, Severity
 from . import RenderOptions
@@ -22,23 +27,33 @@ def _paint(text: str, code: str, options: RenderOptions) -> str:
 
 def _block(finding: Finding, result: FileResult | None, options: RenderOptions) -> list[str]:
     severity = str(finding.severity)
-    label = _paint(f"{severity}[{finding.rule}]", _COLORS[finding.severity], options)
-    location = _paint(f"{finding.path}:{finding.line}:{finding.column}:", _BOLD, options)
-    lines = [f"{location} {label} {finding.message}"]
+    label = _paint(f"{severity}[{printable(finding.rule)}]", _COLORS[finding.severity], options)
+    where = f"{printable(finding.path)}:{finding.line}:{finding.column}:"
+    lines = [f"{_paint(where, _BOLD, options)} {label} {printable(finding.message)}"]
     if finding.suppressed is not None:
-        lines.append(f"  = suppressed ({finding.suppressed.kind}): {finding.suppressed.reason}")
+        reason = printable(finding.suppressed.reason)
+        lines.append(f"  = suppressed ({printable(finding.suppressed.kind)}): {reason}")
     source_line = result.document.line_text(finding.line) if result and result.document else ""
     if source_line:
+        shown, caret = _excerpt(source_line, finding.column)
         gutter = f"{finding.line:>5} | "
-        lines.append(_paint(gutter, _DIM, options) + source_line.expandtabs(1))
-        marker = " " * (finding.column - 1) + "^"
+        lines.append(_paint(gutter, _DIM, options) + shown)
+        marker = " " * caret + "^"
         lines.append(_paint(" " * (len(gutter) - 2) + "| ", _DIM, options) + marker)
     if finding.evidence:
         evidence = finding.evidence[0]
         note = f" — {evidence.note}" if evidence.note else ""
         more = f" (+{len(finding.evidence) - 1} more)" if len(finding.evidence) > 1 else ""
-        lines.append(_paint(f"  evidence: {evidence.source}{note}{more}", _DIM, options))
+        text = printable(f"  evidence: {evidence.source}{note}{more}")
+        lines.append(_paint(text, _DIM, options))
     return lines
+
+
+def _excerpt(line: str, column: int) -> tuple[str, int]:
+    """The plan line as shown, and how far in the caret under ``column`` goes."""
+    index = min(max(column - 1, 0), len(line))
+    before = printable(line[:index].expandtabs(1))
+    return before + printable(line[index:].expandtabs(1)), len(before)
 
 
 def _plural(count: int, word: str) -> str:
@@ -64,7 +79,7 @@ def render(report: LintReport, options: RenderOptions) -> str:
     by_path = {result.path: result for result in report.results}
     out: list[str] = []
     if options.verbose:
-        out += [f"skipped (not a blinacheck plan): {path}" for path in report.skipped]
+        out += [f"skipped (not a blinacheck plan): {printable(path)}" for path in report.skipped]
     for finding in report.findings:
         out += _block(finding, by_path.get(finding.path), options)
         out.append("")

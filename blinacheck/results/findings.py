@@ -167,7 +167,8 @@ def fingerprint(rule: str, path: str, about: str) -> str:
     so that it survives edits elsewhere in the plan. Baselines and SARIF both use it."""
     import hashlib
 
-    digest = hashlib.sha256("\x1f".join((rule, path, about)).encode("utf-8"))
+    # surrogateescape: a file name that is not UTF-8 keys on its exact bytes.
+    digest = hashlib.sha256("\x1f".join((rule, path, about)).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:32]
 
 

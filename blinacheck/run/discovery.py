@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 
+from ..results.display import printable
+
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"  # as a path: read the plan from standard input (an editor's unsaved buffer)
 
@@ -41,7 +43,7 @@ def discover(
                 found += [os.path.join(root, f) for f in files if f.endswith(PLAN_SUFFIXES)]
             for error in unlisted:
                 if error.filename == path:
-                    raise PathError(f"{path}: cannot read: {error.strerror or error}")
+                    raise PathError(f"{printable(path)}: cannot read: {error.strerror or error}")
                 found.append(str(error.filename))
             for file in sorted(found):
                 if not excluded(file):
@@ -52,6 +54,6 @@ def discover(
                 # is, or says it is, a plan (see read/readers.py).
                 yield path, not only_plans
         elif os.path.exists(path):
-            raise PathError(f"{path}: not a regular file or directory")
+            raise PathError(f"{printable(path)}: not a regular file or directory")
         else:
-            raise PathError(f"{path}: no such file or directory")
+            raise PathError(f"{printable(path)}: no such file or directory")

@@ -17,6 +17,7 @@ from ..read.source import (
     NotRegularFile,
     read_regular_file,
 )
+from ..results.display import printable
 from ..results.files import FileResult
 from ..results.findings import INVALID_PLAN, Evidence, Finding, Severity, sort_findings
 from ..timeline import views as timeline_module
@@ -98,7 +99,7 @@ def lint_file(
         raw = read_regular_file(path, max_bytes + 1)
     except OSError as exc:
         if explicit:
-            raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            raise PathError(f"{printable(path)}: cannot read: {exc.strerror or exc}") from None
         return FileResult(path, [invalid(path, 1, 1, _unreadable(path, exc))])
     return lint_bytes(raw, path, ruleset, explicit=explicit, max_bytes=max_bytes)
 
