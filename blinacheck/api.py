@@ -151,6 +151,7 @@ if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __geta
     from .report import calendar as calendar
     from .report import catalogue as catalogue
     from .run.memory import collect_rarely as collect_rarely
+    from .report.text import summary_line as summary_line
 
     resolve_settings = resolve
     apply_overrides = run
@@ -162,6 +163,7 @@ _LAZY = {
     "apply_overrides": ("blinacheck.policy.overrides", "run"),
     "BaselineError": ("blinacheck.policy.baseline", "BaselineError"),
     "collect_rarely": ("blinacheck.run.memory", "collect_rarely"),
+    "summary_line": ("blinacheck.report.text", "summary_line"),
     "ruletest": ("blinacheck.ruletest", None),
     "catalogue": ("blinacheck.report.catalogue", None),
     "calendar": ("blinacheck.report.calendar", None),

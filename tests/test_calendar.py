@@ -429,3 +429,46 @@ def test_docs_show_the_real_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
         "docs/calendar.md shows an outdated calendar: paste the output of "
         "`NO_COLOR=1 blinacheck calendar examples/child-it-day-1.yaml` between its markers"
     )
+
+
+FIRST_WEEK = """
+    blinacheck: 1
+    indication: relapsed-refractory
+    patient: {age_years: 40, weight_kg: 70}
+    cycles:
+      - cycle: 1
+        start: 2026-03-02
+        infusion:
+          - {days: 1-3, dose: 9 mcg/day}
+          - {days: 4-7, dose: 12 mcg/day}
+          - {days: 8-28, dose: 28 mcg/day}
+"""
+
+
+def test_a_finding_about_a_range_of_days_marks_every_day(builtin_rules: RuleSet) -> None:
+    """dose-above-cap on the step of Days 4-7 marks Days 4 to 7 in the terminal calendar,
+    and the list under the grid says D4-7."""
+    report = LintReport(results=[lint(FIRST_WEEK, builtin_rules)])
+    text = calendar_command.render_text(report)
+    cells = grid_cells(cycles_of(text)[1])
+    assert [cells[f"D{d}"][1] for d in range(3, 9)] == [
+        "D3",
+        "D4    !E",
+        "D5    !E",
+        "D6    !E",
+        "D7    !E",
+        "D8",
+    ]
+    assert re.search(r"!E D4-7 +error\[dose-above-cap\] line \d+: 12 mcg/day on days 4-7", text)
+    assert re.search(r"!W D4-7 +warning\[dose-not-label-level\]", text)
+
+
+def test_output_file_gets_the_plain_calendar_and_stderr_the_summary(tmp_path: Path) -> None:
+    out = tmp_path / "calendar.txt"
+    result = CliRunner().invoke(main, ["calendar", "-o", str(out), str(CHILD)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"1 error, 0 warnings, 0 info in 1 file; written to {out}\n"
+    written = out.read_text(encoding="utf-8")
+    assert "D1    !E" in written and not ANSI.search(written)
+    assert written == CliRunner().invoke(main, ["calendar", str(CHILD)]).stdout

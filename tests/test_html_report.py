@@ -257,6 +257,14 @@ def test_child_finding_row_and_flagged_day(builtin_rules: RuleSet) -> None:
     assert kinds == ["day-infusion"] * 28 + ["day-free"] * 14
 
 
+def step_days(result: FileResult, subject: str) -> list[int]:
+    """The days of the infusion step /cycles/N/infusion/K, as written in the plan."""
+    assert result.timeline is not None
+    _, _, cycle, _, step = subject.split("/")
+    found = result.timeline.cycles[int(cycle)]["steps"][int(step)]
+    return [d for d in range(found["from_day"], found["to_day"] + 1) if d != 0]
+
+
 def test_every_flagged_day_is_the_worst_finding_of_that_day(builtin_rules: RuleSet) -> None:
     examples = sorted(EXAMPLES.glob("*.yaml"))
     results = [lint_file(str(p), builtin_rules) for p in examples]
@@ -265,11 +273,45 @@ def test_every_flagged_day_is_the_worst_finding_of_that_day(builtin_rules: RuleS
         for finding in result.findings:
             if finding.suppressed is not None or finding.day is None:
                 continue
-            key = (f"plan-{number}", str(finding.cycle), str(finding.day))
-            worst = max(finding.severity, Severity.parse(expected.get(key, "flag-info")[5:]))
-            expected[key] = f"flag-{worst}"
-    assert expected, "the examples have findings on days"
+            # A finding about an infusion step marks every day of the step.
+            about_step = "/infusion/" in finding.subject
+            days = step_days(result, finding.subject) if about_step else [finding.day]
+            for day in days:
+                key = (f"plan-{number}", str(finding.cycle), str(day))
+                worst = max(finding.severity, Severity.parse(expected.get(key, "flag-info")[5:]))
+                expected[key] = f"flag-{worst}"
+    assert ("plan-6", "1", "28") in expected, "rr-high-risk-adult: dose-above-cap, Days 1-28"
     assert flagged_days(Page(render(results))) == expected
+
+
+FIRST_WEEK = """
+    blinacheck: 1
+    indication: relapsed-refractory
+    patient: {age_years: 40, weight_kg: 70}
+    cycles:
+      - cycle: 1
+        start: 2026-03-02
+        infusion:
+          - {days: 1-3, dose: 9 mcg/day}
+          - {days: 4-7, dose: 12 mcg/day}
+          - {days: 8-28, dose: 28 mcg/day}
+"""
+
+
+def test_a_finding_about_a_range_of_days_marks_every_day(builtin_rules: RuleSet) -> None:
+    """dose-above-cap on the step of Days 4-7 flags Days 4, 5, 6 and 7, not only Day 4."""
+    result = lint(FIRST_WEEK, builtin_rules)
+    on_days = sorted((f.rule, f.day) for f in result.findings if f.day is not None)
+    assert on_days == [("dose-above-cap", 4), ("dose-not-label-level", 4)]
+    page = Page(render([result]))
+    assert flagged_days(page) == {("plan-1", "1", str(d)): "flag-error" for d in (4, 5, 6, 7)}
+    rows = {r.attrs["data-rule"]: r for r in page.find("tr", "finding")}
+    assert "cycle 1, Days 4-7" in rows["dose-not-label-level"].content
+    row = rows["dose-above-cap"]
+    assert "cycle 1, Days 4-7" in row.content
+    # Each flagged day's mark links to the finding's row.
+    assert {a.attrs["href"] for a in page.find("a", "mark")} == {"#" + row.attrs["id"]}
+    assert len(page.find("a", "mark")) == 4
 
 
 def test_overridden_finding_shows_its_reason_and_flags_nothing(builtin_rules: RuleSet) -> None:
@@ -295,7 +337,8 @@ def test_invalid_plan_gets_a_section_without_calendar(tmp_path: Path) -> None:
         main, ["lint", "--format", "html", "-o", str(output), str(broken), str(ADULT)]
     )
     assert result.exit_code == 1, result.output
-    assert result.output == ""
+    assert result.stdout == ""
+    assert result.stderr == f"2 errors, 0 warnings, 0 info in 2 files; written to {output}\n"
     page = Page(output.read_text(encoding="utf-8"))
     sections = page.find("section", "plan")
     assert len(sections) == 2
@@ -380,3 +423,61 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, builtin_rules: Rule
     chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1100,1500", url)
     assert png_size(screenshot) == (1100, 1500)
     assert screenshot.stat().st_size > 50_000  # a rendered page, not a blank one
+
+
+MEASURE = """<script>
+addEventListener("load", () => {
+  const boxes = [];
+  for (const cell of document.querySelectorAll("td.severity")) {
+    const box = cell.getBoundingClientRect();
+    for (const label of cell.querySelectorAll("span")) {
+      const text = label.getBoundingClientRect();
+      boxes.push([cell.textContent, box.left, box.right, text.left, text.right]);
+    }
+  }
+  const out = document.createElement("pre");
+  out.id = "measured";
+  out.textContent = JSON.stringify(boxes);
+  document.body.append(out);
+});
+</script>"""
+
+
+def measured_severity_labels(tmp_path: Path, markup: str, width: int) -> list[list[object]]:
+    """[cell text, cell left, cell right, label left, label right] of every severity label,
+    laid out by Chromium in a window ``width`` px wide. For the test only, the copy measured
+    drops the Content-Security-Policy so that a script can read the boxes."""
+    page = tmp_path / f"measure-{width}.html"
+    markup = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", markup)
+    page.write_text(markup.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dumped = chromium(tmp_path, f"--window-size={width},1000", "--dump-dom", page.as_uri())
+    found = re.search(r'<pre id="measured">([^<]*)</pre>', dumped.stdout)
+    assert found is not None, dumped.stderr[-2000:]
+    import json
+
+    boxes: list[list[object]] = json.loads(html_unescape(found.group(1)))
+    return boxes
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_severity_label_stays_in_its_column_at_1280_px_and_in_print(
+    tmp_path: Path, builtin_rules: RuleSet
+) -> None:
+    assert CHROMIUM is not None, CHROMIUM_MISSING
+    markup = report_of([HIGH_RISK, CHILD], builtin_rules)
+    # Print: the print stylesheet applied on screen, in the width of A4 (210 mm) and of US
+    # Letter (8.5 in) less the 12 mm margins, at 96 px per inch.
+    printed = markup.replace("@media print", "@media all")
+    for width, page in ((1280, markup), (703, printed), (725, printed)):
+        boxes = measured_severity_labels(tmp_path, page, width)
+        words = {str(box[0]).split()[-1] for box in boxes}
+        assert words == {"error", "warning", "info"}, (width, boxes)
+        for text, left, right, label_left, label_right in boxes:
+            assert isinstance(left, float | int) and isinstance(right, float | int)
+            assert isinstance(label_left, float | int) and isinstance(label_right, float | int)
+            assert left <= label_left and label_right <= right, (width, text, boxes)

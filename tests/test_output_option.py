@@ -101,3 +101,20 @@ def test_output_from_a_previous_run_is_not_linted_as_a_plan(tmp_path: Path) -> N
         )
         assert result.returncode == 1, result.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["summary"]["files"] == 1
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github", "html"])
+def test_summary_line_goes_to_stderr_with_an_output_file(
+    output_format: str, tmp_path: Path
+) -> None:
+    """With -o nothing else reaches the terminal: the summary says what was found (issue 15)."""
+    out = tmp_path / "report.out"
+    result = run_cli("lint", "--format", output_format, "-o", str(out), CHILD, capture_output=True)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == f"1 error, 0 warnings, 0 info in 1 file; written to {out}\n"
+    clean = run_cli(
+        "lint", "-o", str(out), str(EXAMPLES / "adult-rr-cycles-1-2.yaml"), capture_output=True
+    )
+    assert clean.returncode == 0
+    assert clean.stderr == f"0 errors, 0 warnings, 0 info in 1 file; written to {out}\n"

@@ -74,3 +74,12 @@ def emit(text: str, output: str | None, *, checked: list[str] | tuple[str, ...] 
             handle.write(text)
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror or exc}")
+
+
+def summary_to_stderr(report: Any, output: str | None) -> None:
+    """With ``-o FILE`` nothing else reaches the terminal: say what was found, on stderr."""
+    if output is None:
+        return
+    from ..api import summary_line
+
+    click.echo(f"{summary_line(report)}; written to {output}", err=True)

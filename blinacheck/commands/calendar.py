@@ -12,11 +12,21 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from . import EXIT_CLEAN, EXIT_FINDINGS, fail, load_rules, rule_set_options, use_color
+from . import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    emit,
+    fail,
+    load_rules,
+    rule_set_options,
+    summary_to_stderr,
+    use_color,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -42,8 +52,16 @@ def printable(text: str) -> str:
 
 @click.command("calendar")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the calendar to FILE (plain text) instead of standard output.",
+)
 @rule_set_options
-def command(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> None:
+def command(
+    paths: tuple[str, ...], output: str | None, rule_dirs: tuple[str, ...], no_builtin_rules: bool
+) -> None:
     """Draw each cycle of plan files as a calendar, with findings marked on their days.
 
     Exit code as for lint with the default --fail-on warning: 1 when a finding of warning or
@@ -60,8 +78,11 @@ def command(paths: tuple[str, ...], rule_dirs: tuple[str, ...], no_builtin_rules
         fail(str(exc))
     if not report.results:
         fail("no plan files found in " + ", ".join(printable(p) for p in paths))
-    color = use_color(sys.stdout)
-    if color:
+    color = use_color(sys.stdout) and output is None
+    if output is not None:
+        emit(render_text(report), output, checked=[result.path for result in report.results])
+        summary_to_stderr(report, output)
+    elif color:
         width = min(Console().width, WIDTH)
         # use_color has decided this is a terminal; rich must not second-guess it.
         console = Console(
@@ -123,7 +144,7 @@ def _invalid(console: Console, result: FileResult) -> None:
 
     console.print(Text(printable(result.path), style="bold"))
     console.print(Text("The plan is not valid, so no calendar can be drawn. Fix these first:"))
-    console.print(_findings_grid(result.findings, with_day=False))
+    console.print(_findings_grid(result.findings))
 
 
 def _plan(console: Console, plan: calendar.PlanCalendar) -> None:
@@ -147,7 +168,7 @@ def _plan(console: Console, plan: calendar.PlanCalendar) -> None:
     if plan.plan_findings:
         console.print()
         console.print(Text("Findings about the plan as a whole", style="bold"))
-        console.print(_findings_grid(plan.plan_findings, with_day=False))
+        console.print(_findings_grid(plan.plan_findings))
 
 
 def _cycle(console: Console, cycle: calendar.CycleCalendar) -> None:
@@ -177,7 +198,7 @@ def _cycle(console: Console, cycle: calendar.CycleCalendar) -> None:
         console.print(_items_grid(items))
     if cycle.findings:
         console.print(Text(f"Findings in cycle {cycle.number}", style="bold"))
-        console.print(_findings_grid(cycle.findings, with_day=True))
+        console.print(_findings_grid(cycle.findings, where=cycle.where))
 
 
 def _weeks(count: int) -> str:
@@ -245,7 +266,9 @@ def _items_grid(days: list[calendar.Day]) -> Table:
     return grid
 
 
-def _findings_grid(findings: list[Finding], *, with_day: bool) -> Table:
+def _findings_grid(
+    findings: list[Finding], *, where: Callable[[Finding], str] | None = None
+) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -256,9 +279,7 @@ def _findings_grid(findings: list[Finding], *, with_day: bool) -> Table:
     grid.add_column(overflow="fold")
     for finding in findings:
         mark = calendar.severity_mark(finding)
-        where = ""
-        if with_day:
-            where = f" D{finding.day}" if finding.day is not None else " cycle"
+        days = f" {where(finding)}" if where is not None else ""
         text = Text()
         text.append(f"{finding.severity}[{printable(finding.rule)}]", style="bold")
         text.append(f" line {finding.line}: {printable(finding.message)}")
@@ -266,7 +287,7 @@ def _findings_grid(findings: list[Finding], *, with_day: bool) -> Table:
             override = f" — overridden ({finding.suppressed.kind}): {finding.suppressed.reason}"
             text.append(printable(override), style="italic")
         style = SEVERITY_STYLES[str(finding.severity)] if finding.suppressed is None else ""
-        grid.add_row(Text(f"  {mark}{where}", style=style), text)
+        grid.add_row(Text(f"  {mark}{days}", style=style), text)
     return grid
 
 

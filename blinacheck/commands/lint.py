@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from . import EXIT_CLEAN, EXIT_FINDINGS, emit, fail, rule_set_options, use_color
+from . import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    emit,
+    fail,
+    rule_set_options,
+    summary_to_stderr,
+    use_color,
+)
 
 FAIL_ON = ("error", "warning", "info", "never")
 # = blinacheck.read.source.DEFAULT_MAX_BYTES, not imported here so that --help stays light
@@ -182,6 +190,7 @@ def command(
     color = use_color(sys.stdout) and output_format == "text" and output is None
     text = render(report, output_format, ruleset=ruleset, color=color, verbose=verbose)
     emit(text, output, checked=[result.path for result in report.results])
+    summary_to_stderr(report, output)
     if fail_on == "never":
         sys.exit(EXIT_CLEAN)
     threshold = Severity.parse(fail_on)

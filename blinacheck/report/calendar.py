@@ -144,6 +144,13 @@ class CycleCalendar:
     findings: list[Finding]  # every finding of this cycle, by day
     cycle_findings: list[Finding]  # those about the cycle as a whole (no day)
     skipped_after: int = 0  # empty weeks left out at the end (a long wait for the next cycle)
+    # The days each finding marks, by id(finding) (see finding_days): D1-7 for a step's range.
+    marked_days: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def where(self, finding: Finding) -> str:
+        """The days a finding of this cycle marks, as D1 or D1-7; 'cycle' for the whole cycle."""
+        days = self.marked_days.get(id(finding))
+        return day_range(days) if days else "cycle"
 
     @property
     def dated(self) -> bool:
@@ -359,12 +366,15 @@ def _cycle(
     facts = _DayFacts()
     _collect_items(view, facts)
     cycle_findings: list[Finding] = []
+    marked: dict[int, tuple[int, ...]] = {}
     mine = [f for f in result.findings if f.cycle == view["number"]]
     for finding in mine:
         if finding.day is None:
             cycle_findings.append(finding)
         else:
-            facts.findings.setdefault(finding.day, []).append(finding)
+            marked[id(finding)] = tuple(finding_days(finding, view))
+            for day in marked[id(finding)]:
+                facts.findings.setdefault(day, []).append(finding)
 
     last_infusion = int(view["last_infusion_day"])
     end = _end_day(view, following)
@@ -403,8 +413,33 @@ def _cycle(
         findings=sorted(mine, key=_finding_order),
         cycle_findings=cycle_findings,
         skipped_after=skipped_after,
+        marked_days=marked,
     )
     return calendar, placed
+
+
+def finding_days(finding: Finding, view: dict[str, Any]) -> list[int]:
+    """The cycle days a finding with a day is about: every day of the infusion step it names.
+
+    A finding about an infusion step (its subject is ``/cycles/N/infusion/K``) concerns the
+    step's whole range, so ``dose-above-cap`` on Days 1-7 marks Days 1 to 7; any other finding
+    concerns its one day. The step is looked up in the cycle's view, never recomputed.
+    """
+    assert finding.day is not None
+    parts = finding.subject.split("#")[0].split("/")
+    if len(parts) == 5 and parts[1:4] == ["cycles", str(view["index"]), "infusion"]:
+        for step in view["steps"]:
+            if str(step["index"]) == parts[4] and step["from_day"] == finding.day:
+                return list(dates.days_in_range(step["from_day"], step["to_day"]))
+    return [finding.day]
+
+
+def day_range(days: Iterable[int]) -> str:
+    """D1, or D1-7 for a run of days (the days a finding marks)."""
+    ordered = sorted(days)
+    if len(ordered) > 1 and ordered == list(dates.days_in_range(ordered[0], ordered[-1])):
+        return f"D{ordered[0]}-{ordered[-1]}"
+    return ",".join(f"D{d}" for d in ordered)
 
 
 def _finding_order(finding: Finding) -> tuple[int, int, int, str]:

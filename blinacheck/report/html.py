@@ -52,7 +52,8 @@ table.findings { table-layout: fixed; }
 table.findings th, table.findings td { overflow-wrap: anywhere; border: 1px solid var(--line);
   padding: .3rem .4rem; text-align: left; vertical-align: top; }
 table.findings th { background: #eee; overflow-wrap: normal; }
-table.findings td.severity { font-weight: 700; white-space: nowrap; }
+table.findings td.severity { font-weight: 700; }
+td.severity span { white-space: nowrap; }
 tr.finding.sev-error td.severity { color: var(--error); background: var(--error-bg);
   border-left: 5px solid var(--error); }
 tr.finding.sev-warning td.severity { color: var(--warning); background: var(--warning-bg);
@@ -214,7 +215,7 @@ def _plan_section(number: int, result: FileResult) -> list[str]:
     out.append("</dl>")
     # Gravest first, then in file order: what to fix first heads the table.
     findings = sorted(result.findings, key=lambda f: (-f.severity, f.line, f.column, f.rule))
-    out += _findings_table(anchor, findings)
+    out += _findings_table(anchor, findings, plan)
     if plan is None:
         out.append(
             '<p class="invalid">The plan is not valid, so no calendar can be drawn. '
@@ -250,15 +251,17 @@ def _finding_id(anchor: str, index: int) -> str:
     return f"{anchor}-finding-{index}"
 
 
-def _findings_table(anchor: str, findings: list[Finding]) -> list[str]:
+def _findings_table(
+    anchor: str, findings: list[Finding], plan: cal.PlanCalendar | None
+) -> list[str]:
     out = ["<h3>Findings</h3>"]
     if not findings:
         out.append("<p>No findings: every loaded rule passed.</p>")
         return out
     out += [
         '<table class="findings">',
-        '<colgroup><col style="width:10%"><col style="width:15%"><col style="width:10%">'
-        '<col style="width:25%"><col style="width:29%"><col style="width:11%"></colgroup>',
+        '<colgroup><col style="width:11%"><col style="width:15%"><col style="width:10%">'
+        '<col style="width:25%"><col style="width:28%"><col style="width:11%"></colgroup>',
         "<thead><tr><th>Severity</th><th>Rule</th><th>Where</th><th>Finding</th>"
         "<th>Evidence</th><th>Override</th></tr></thead>",
         "<tbody>",
@@ -277,9 +280,11 @@ def _findings_table(anchor: str, findings: list[Finding]) -> list[str]:
             f'<tr class="{classes}" id="{_finding_id(anchor, index)}" '
             f'data-rule="{e(finding.rule)}" data-cycle="{_attr(finding.cycle)}" '
             f'data-day="{_attr(finding.day)}">'
-            f'<td class="severity">{cal.severity_mark(finding)} {finding.severity}</td>'
+            # Mark and word may sit on two lines; neither is ever cut or spills over.
+            f'<td class="severity"><span>{cal.severity_mark(finding)}</span> '
+            f"<span>{finding.severity}</span></td>"
             f"<td>{rule}</td>"
-            f"<td>{_where(finding)}</td>"
+            f"<td>{_where(finding, plan)}</td>"
             f'<td class="message">{e(finding.message)}</td>'
             f"<td>{_evidence(finding.evidence)}</td>"
             f'<td class="override">{override}</td>'
@@ -293,10 +298,14 @@ def _attr(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def _where(finding: Finding) -> str:
+def _where(finding: Finding, plan: cal.PlanCalendar | None) -> str:
     parts = [f"line {finding.line}, col {finding.column}"]
     if finding.cycle is not None:
         day = f", Day {finding.day}" if finding.day is not None else ""
+        cycle = next((c for c in plan.cycles if c.number == finding.cycle), None) if plan else None
+        days = cycle.marked_days.get(id(finding), ()) if cycle is not None else ()
+        if len(days) > 1:
+            day = f", Days {days[0]}-{days[-1]}"
         parts.append(f"cycle {finding.cycle}{day}")
     return "<br>".join(e(p) for p in parts)
 
