@@ -150,8 +150,8 @@ if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __geta
     from .policy.overrides import run
     from .report import calendar as calendar
     from .report import catalogue as catalogue
-    from .run.memory import collect_rarely as collect_rarely
     from .report.text import summary_line as summary_line
+    from .run.memory import collect_rarely as collect_rarely
 
     resolve_settings = resolve
     apply_overrides = run
