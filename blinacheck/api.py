@@ -9,7 +9,7 @@ For example (``text`` holds a plan)::
 
     from blinacheck import lint_text, render
 
-    result = lint_text(text)  # the built-in rules unless a RuleSet is given
+    result = lint_text(text)  # the built-in rules unless a RuleSet or Settings is given
     print([(f.rule, str(f.severity), f.line) for f in result.findings])
     print(render(result, "sarif"))
 """
@@ -23,19 +23,24 @@ from typing import TYPE_CHECKING, Any
 from .engine import ruleset as _ruleset
 from .engine.ruleset import Rule, RuleSet, RuleSetError
 from .plan.schema import plan_schema
+from .policy import config as _config
+from .policy.baseline import BaselineError
+from .policy.config import ConfigError, Settings
 from .read.source import DEFAULT_MAX_BYTES
 from .report import FORMATS, RenderOptions
 from .report import get as _reporter
 from .results.display import printable
-from .results.files import FileResult, LintReport
+from .results.files import FAIL_ON, FileResult, LintReport
 from .results.findings import Evidence, Finding, Severity, Suppression
-from .run import batch as _batch
-from .run import lint as _lint
+from .run import pipeline as _pipeline
 from .run.discovery import PathError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "FAIL_ON",
     "FORMATS",
+    "BaselineError",
+    "ConfigError",
     "Evidence",
     "FileResult",
     "Finding",
@@ -44,6 +49,7 @@ __all__ = [
     "Rule",
     "RuleSet",
     "RuleSetError",
+    "Settings",
     "Severity",
     "Suppression",
     "builtin_ruleset",
@@ -51,6 +57,7 @@ __all__ = [
     "lint_paths",
     "lint_text",
     "load_rules",
+    "load_settings",
     "plan_schema",
     "printable",
     "render",
@@ -71,31 +78,72 @@ def builtin_ruleset() -> RuleSet:
     return load_rules()
 
 
-def _rules(ruleset: RuleSet | None) -> RuleSet:
-    return builtin_ruleset() if ruleset is None else ruleset
+def load_settings(
+    config: str | None = None,
+    *,
+    isolated: bool = False,
+    rule_dirs: Iterable[str] = (),
+    builtin: bool = True,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] = (),
+    fail_on: str | None = None,
+    cwd: str | None = None,
+) -> Settings:
+    """The settings ``blinacheck lint`` would use with these options: the configuration file
+    (``config``, else the one found from ``cwd`` or the current directory; none if
+    ``isolated``), the rules it names plus ``rule_dirs``, select/ignore, severities, params,
+    per-file ignores, exclude and fail-on (docs/configuration.md). Raises :class:`ConfigError`.
+    """
+    cli = _config.CommandLine(
+        config=config,
+        isolated=isolated,
+        select=tuple(select) if select is not None else None,
+        ignore=tuple(ignore),
+        rule_dirs=tuple(rule_dirs),
+        builtin=builtin,
+        fail_on=fail_on,
+    )
+    return _config.resolve(cli, cwd)
 
 
-def lint_text(text: str, ruleset: RuleSet | None = None, *, path: str = "<text>") -> FileResult:
+@functools.cache
+def _builtin_settings() -> Settings:
+    return Settings.for_ruleset(builtin_ruleset())
+
+
+def _settings(rules: RuleSet | Settings | None) -> Settings:
+    if rules is None:
+        return _builtin_settings()
+    if isinstance(rules, Settings):
+        return rules
+    return Settings.for_ruleset(rules)
+
+
+def lint_text(
+    text: str, ruleset: RuleSet | Settings | None = None, *, path: str = "<text>"
+) -> FileResult:
     """Lint a plan given as YAML or JSON text. ``path`` is only the name used in findings."""
-    return _lint.lint_text(text, _rules(ruleset), path)
+    return _pipeline.lint_text(text, _settings(ruleset), path)
 
 
 def lint_file(
-    path: str, ruleset: RuleSet | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str, ruleset: RuleSet | Settings | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> FileResult:
     """Lint one plan file. Raises :class:`PathError` if it cannot be read."""
-    return _lint.lint_file(path, _rules(ruleset), max_bytes=max_bytes)
+    return _pipeline.lint_file(path, _settings(ruleset), max_bytes=max_bytes)
 
 
 def lint_paths(
     paths: Iterable[str],
-    ruleset: RuleSet | None = None,
+    ruleset: RuleSet | Settings | None = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: Callable[[str], bool] | None = None,
     only_plans: bool = False,
     jobs: int | None = 1,
     stdin_name: str = "<stdin>",
+    baseline: str | None = None,
+    write_baseline: str | None = None,
 ) -> LintReport:
     """Lint files and directories (searched for ``*.yaml``, ``*.yml``, ``*.json`` plans).
 
@@ -106,15 +154,19 @@ def lint_paths(
     non-plans and excluded files, as the pre-commit hook wants). ``jobs`` lints in that many
     processes (None: every CPU for 50 files or more), with identical output in the same order.
     The path ``-`` reads a plan from standard input, reported as ``stdin_name``.
+    ``baseline`` / ``write_baseline``: as ``--baseline`` / ``--write-baseline`` (raise
+    :class:`BaselineError`). ``report.notes`` holds what the run says besides findings.
     """
-    return _batch.lint_paths(
+    return _pipeline.lint_paths(
         paths,
-        _rules(ruleset),
+        _settings(ruleset),
         max_bytes=max_bytes,
         exclude=exclude,
         only_plans=only_plans,
         jobs=jobs,
         stdin_name=stdin_name,
+        baseline_file=baseline,
+        write_baseline=write_baseline,
     )
 
 
@@ -138,30 +190,18 @@ def render(
     return _reporter(format)(report, options)
 
 
-# The rest of the library that the commands build on: configuration, overrides and baselines,
-# rule tests, the rule catalogue and the calendar model. Loaded on first access (PEP 562), so
-# that `blinacheck lint` on a plan never imports the code of `calendar` or `explain`.
+# The rest of the library that the commands build on (docs/api.md, "For the commands"): rule
+# tests, the rule catalogue, the calendar model, the batch memory setting. Loaded on first
+# access (PEP 562), so that `blinacheck lint` on a plan never imports the code of `calendar` or
+# `explain`. Not in __all__: they are not part of the stable API.
 if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __getattr__
     from . import ruletest as ruletest
-    from .policy.baseline import BaselineError as BaselineError
-    from .policy.config import CommandLine as CommandLine
-    from .policy.config import ConfigError as ConfigError
-    from .policy.config import resolve
-    from .policy.overrides import run
     from .report import calendar as calendar
     from .report import catalogue as catalogue
     from .report.text import summary_line as summary_line
     from .run.memory import collect_rarely as collect_rarely
 
-    resolve_settings = resolve
-    apply_overrides = run
-
 _LAZY = {
-    "CommandLine": ("blinacheck.policy.config", "CommandLine"),
-    "ConfigError": ("blinacheck.policy.config", "ConfigError"),
-    "resolve_settings": ("blinacheck.policy.config", "resolve"),
-    "apply_overrides": ("blinacheck.policy.overrides", "run"),
-    "BaselineError": ("blinacheck.policy.baseline", "BaselineError"),
     "collect_rarely": ("blinacheck.run.memory", "collect_rarely"),
     "summary_line": ("blinacheck.report.text", "summary_line"),
     "ruletest": ("blinacheck.ruletest", None),

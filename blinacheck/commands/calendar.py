@@ -22,7 +22,6 @@ from . import (
     EXIT_FINDINGS,
     emit,
     fail,
-    load_rules,
     rule_set_options,
     summary_to_stderr,
     use_color,
@@ -64,18 +63,25 @@ def command(
 ) -> None:
     """Draw each cycle of plan files as a calendar, with findings marked on their days.
 
-    Exit code as for lint with the default --fail-on warning: 1 when a finding of warning or
-    error counts (or a plan is not valid), else 0; 2 for a usage problem.
+    The findings, overrides and exit code are those of lint with the same options and
+    configuration: 1 when a finding at or above fail-on counts, else 0; 2 for a usage problem.
     """
     from rich.console import Console
 
-    from ..api import PathError, Severity, lint_paths
+    from ..api import ConfigError, PathError, lint_paths, load_settings
 
-    ruleset = load_rules(rule_dirs, not no_builtin_rules)
+    # The settings of `blinacheck lint` with the same options: the configuration file found
+    # from the current directory, inline overrides, the exit code's fail-on (docs/calendar.md).
     try:
-        report = lint_paths(paths, ruleset)
+        settings = load_settings(rule_dirs=rule_dirs, builtin=not no_builtin_rules)
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        report = lint_paths(paths, settings)
     except PathError as exc:
         fail(str(exc))
+    for note in report.notes:
+        click.echo(printable(note), err=True)
     if not report.results:
         fail("no plan files found in " + ", ".join(printable(p) for p in paths))
     color = use_color(sys.stdout) and output is None
@@ -91,8 +97,7 @@ def command(
         draw(console, report)
     else:
         sys.stdout.write(render_text(report))
-    failing = any(f.severity >= Severity.WARNING and f.suppressed is None for f in report.findings)
-    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_CLEAN)
 
 
 def plain_console(file: TextIO, width: int = WIDTH) -> Console:

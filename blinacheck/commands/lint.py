@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..api import DEFAULT_MAX_BYTES, FAIL_ON, FORMATS
 from . import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
@@ -17,9 +18,6 @@ from . import (
     use_color,
 )
 
-FAIL_ON = ("error", "warning", "info", "never")
-# = blinacheck.read.source.DEFAULT_MAX_BYTES, not imported here so that --help stays light
-DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3}
 
 
@@ -46,7 +44,7 @@ class ByteSize(click.ParamType[int, Any]):
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif", "github", "html"]),
+    type=click.Choice(list(FORMATS)),
     default="text",
     show_default=True,
     help="Output format.",
@@ -100,8 +98,8 @@ class ByteSize(click.ParamType[int, Any]):
 @click.option(
     "--max-file-size",
     type=ByteSize(),
-    default=DEFAULT_MAX_FILE_SIZE,
-    show_default="4MiB",
+    default=DEFAULT_MAX_BYTES,
+    show_default=f"{DEFAULT_MAX_BYTES // 1024**2}MiB",
     help="Larger files are reported as invalid-plan, unread (e.g. 4MiB, 500KB, 100000).",
 )
 @click.option(
@@ -140,59 +138,47 @@ def command(
     """Lint plan files, or directories searched for them."""
     from ..api import (
         BaselineError,
-        CommandLine,
         ConfigError,
         PathError,
-        Severity,
-        apply_overrides,
         collect_rarely,
         lint_paths,
+        load_settings,
         printable,
         render,
-        resolve_settings,
     )
 
     if baseline_file and write_baseline:
         fail("--baseline and --write-baseline cannot be used together")
-    cli = CommandLine(
-        config=config_file,
-        isolated=isolated,
-        select=select or None,
-        ignore=ignore,
-        rule_dirs=rule_dirs,
-        builtin=not no_builtin_rules,
-        fail_on=fail_on,
-    )
     try:
-        settings = resolve_settings(cli)
+        settings = load_settings(
+            config_file,
+            isolated=isolated,
+            rule_dirs=rule_dirs,
+            builtin=not no_builtin_rules,
+            select=select or None,
+            ignore=ignore,
+            fail_on=fail_on,
+        )
     except ConfigError as exc:
         fail(str(exc))
-    ruleset, fail_on = settings.ruleset, settings.fail_on
-    exclude = settings.exclude.matches if settings.exclude else None
     collect_rarely()
     try:
         report = lint_paths(
             paths,
-            ruleset,
-            exclude=exclude,
+            settings,
             only_plans=only_plans,
             max_bytes=max_file_size,
             jobs=jobs,
             stdin_name=stdin_filename or "<stdin>",
-        )
-        report, notes = apply_overrides(
-            report, settings.policy, baseline_file=baseline_file, write_baseline=write_baseline
+            baseline=baseline_file,
+            write_baseline=write_baseline,
         )
     except (PathError, BaselineError) as exc:
         fail(str(exc))
-    for note in [*settings.notes, *notes]:
+    for note in report.notes:
         click.echo(printable(note, keep_newlines=True), err=True)
     color = use_color(sys.stdout) and output_format == "text" and output is None
-    text = render(report, output_format, ruleset=ruleset, color=color, verbose=verbose)
+    text = render(report, output_format, ruleset=settings.ruleset, color=color, verbose=verbose)
     emit(text, output, checked=[result.path for result in report.results])
     summary_to_stderr(report, output)
-    if fail_on == "never":
-        sys.exit(EXIT_CLEAN)
-    threshold = Severity.parse(fail_on)
-    failing = any(f.severity >= threshold and f.suppressed is None for f in report.findings)
-    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_CLEAN)

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.ruleset import RuleSet, RuleSetError, load, param_type
+from ..results.files import FAIL_ON
 from ..results.findings import Severity
 from .overrides import CHECKS, FIXED, Policy
 from .paths import PathPatterns
 
 CONFIG_FILE = "blinacheck.toml"
 PYPROJECT = "pyproject.toml"
-FAIL_ON = ("error", "warning", "info", "never")
 DEFAULT_FAIL_ON = "warning"
 KEYS = (
     "select",
@@ -98,6 +98,11 @@ class Settings:
     exclude: PathPatterns | None = None
     config: ConfigFile | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def for_ruleset(cls, ruleset: RuleSet) -> Settings:
+        """No configuration file: ``ruleset`` as given, overrides checked with their defaults."""
+        return cls(ruleset=ruleset, policy=Policy.for_ruleset(ruleset))
 
 
 # ----------------------------------------------------------------------------- finding the file

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from ..read.source import Document
 from ..timeline.views import Timeline
-from .findings import Finding, sort_findings
+from .findings import Finding, Severity, sort_findings
+
+FAIL_ON = ("error", "warning", "info", "never")  # --fail-on / fail-on: the exit-code threshold
 
 
 @dataclass
@@ -30,8 +32,13 @@ class FileResult:
 
 @dataclass
 class LintReport:
+    """The results of a run, the files skipped as not being plans, and what the run has to
+    say besides findings (``notes``: which configuration file won, a baseline written, ...;
+    the command line prints them on standard error, the output formats leave them out)."""
+
     results: list[FileResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -43,3 +50,11 @@ class LintReport:
             if finding.suppressed is None or include_suppressed:
                 counts[str(finding.severity)] += 1
         return counts
+
+    def fails(self, fail_on: str) -> bool:
+        """Whether the exit code is 1: an active (not overridden) finding at or above
+        ``fail_on`` (one of :data:`FAIL_ON`; ``never`` never fails)."""
+        if fail_on == "never":
+            return False
+        threshold = Severity.parse(fail_on)
+        return any(f.severity >= threshold and f.suppressed is None for f in self.findings)
