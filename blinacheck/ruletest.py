@@ -15,13 +15,13 @@ scanner, so a ``#`` inside a quoted or block scalar is never taken for one.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from .engine.ruleset import RULE_ID, RuleSet
+from .plan.validation import did_you_mean as _did_you_mean
 from .read.comments import Comment, comments, split_lines
 from .read.source import DEFAULT_MAX_BYTES, SourceError, decode
 from .results.findings import INVALID_PLAN, RULE_ERROR, Finding, Severity
@@ -89,11 +89,6 @@ class RunReport:
 
 
 # --- annotations -----------------------------------------------------------------------------
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def parse_annotations(

@@ -1,8 +1,8 @@
 """The built-in rule pack: the catalogue of issue 3, its fixtures, the label plans, the examples.
 
 Fixtures under tests/rules/<rule-id>/ are annotated plans (``# expect: RULE-ID``,
-``# expect-not: RULE-ID``, optional ``(severity)``); a small reader here checks them against
-the linter until the pytest suite runs ``blinacheck test`` on them.
+``# expect-not: RULE-ID``, optional ``(severity)``), checked by ``blinacheck.ruletest``, the
+oracle ``blinacheck test`` runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from blinacheck import ruletest
 from blinacheck.engine.ruleset import Rule, RuleSet
-from blinacheck.results.findings import INVALID_PLAN, RULE_ERROR, Severity
+from blinacheck.results.findings import Severity
 from blinacheck.run.lint import lint_file, lint_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,60 +56,13 @@ CATALOGUE = {
 }
 NOT_OVERRIDABLE = {"dose-above-cap", "discontinuation-required"}
 
-# --- a small reader of fixture annotations -------------------------------------------------
-
-_ANNOTATION = re.compile(r"#\s*(expect(?:-not)?)\s*:\s*(.+?)\s*$")
-_ITEM = re.compile(r"([a-z0-9-]+)\s*(?:\((error|warning|info)\))?")
+# --- fixture annotations: read and checked by the one oracle, blinacheck.ruletest -------------
 
 
-def annotations(text: str) -> list[tuple[str, str, int, str | None]]:
-    """(kind, rule, line, severity) for each rule an annotation names, by target line."""
-    lines = text.splitlines()
-    found = []
-    for number, line in enumerate(lines, 1):
-        match = _ANNOTATION.search(line)
-        if match is None:
-            continue
-        target = number
-        if line.lstrip().startswith("#"):  # own line: applies to the next line with content
-            target = next(
-                n
-                for n in range(number + 1, len(lines) + 1)
-                if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
-            )
-        for item in match.group(2).split(","):
-            parsed = _ITEM.fullmatch(item.strip())
-            assert parsed, f"line {number}: cannot read annotation item '{item}'"
-            found.append((match.group(1), parsed.group(1), target, parsed.group(2)))
-    return found
-
-
-def fixture_problems(path: Path, ruleset: RuleSet) -> list[str]:
-    notes = annotations(path.read_text(encoding="utf-8"))
-    findings = lint_file(str(path), ruleset).findings
-    problems = [
-        f"{f.rule} at line {f.line}: {f.message}"
-        for f in findings
-        if f.rule in (INVALID_PLAN, RULE_ERROR)
-    ]
-    for rule in sorted({n[1] for n in notes}):
-        expected = {n[2] for n in notes if n[1] == rule and n[0] == "expect"}
-        forbidden = {n[2] for n in notes if n[1] == rule and n[0] == "expect-not"}
-        actual = defaultdict(list)
-        for finding in findings:
-            if finding.rule == rule:
-                actual[finding.line].append(finding)
-        for line in sorted(expected - set(actual)):
-            problems.append(f"{rule}: expected a finding on line {line}, got none")
-        for line in sorted(set(actual) - expected):
-            kind = "forbidden" if line in forbidden else "unexpected"
-            problems.append(f"{rule}: {kind} finding on line {line}: {actual[line][0].message}")
-        for kind, name, line, severity in notes:
-            if name == rule and kind == "expect" and severity and line in actual:
-                got = {str(f.severity) for f in actual[line]}
-                if got != {severity}:
-                    problems.append(f"{rule}: line {line} is {got}, expected {severity}")
-    return problems
+def annotations(path: Path) -> list[ruletest.Annotation]:
+    notes, problems = ruletest.parse_annotations(path.read_text(encoding="utf-8"))
+    assert problems == [], [p.message for p in problems]
+    return notes
 
 
 def _fixture_id(path: Path) -> str:
@@ -120,39 +74,18 @@ def _fixture_id(path: Path) -> str:
 
 @pytest.mark.parametrize("path", RULE_FIXTURES + LABEL_PLANS, ids=_fixture_id)
 def test_fixture(path: Path, builtin_rules: RuleSet) -> None:
-    assert fixture_problems(path, builtin_rules) == []
-
-
-def test_reader_catches_a_wrong_line(tmp_path: Path, builtin_rules: RuleSet) -> None:
-    """The reader is itself tested: a misplaced or mis-pinned annotation fails."""
-    plan = (
-        "blinacheck: 1\n"
-        "indication: relapsed-refractory\n"
-        "patient: {age_years: 7, weight_kg: 24, height_cm: 120}\n"
-        "cycles:\n"
-        "  - cycle: 1  # expect: it-on-infusion-day-1\n"
-        "    infusion:\n"
-        "      - {days: 1-7, dose: 5 mcg/m2/day}\n"
-        "      - {days: 8-28, dose: 15 mcg/m2/day}\n"
-        "    intrathecal:\n"
-        "      # expect: it-on-infusion-day-1 (warning)\n"
-        "      - {day: 1, drugs: [methotrexate], dose: 12 mg}\n"
-    )
-    path = tmp_path / "wrong.yaml"
-    path.write_text(plan)
-    assert fixture_problems(path, builtin_rules) == [
-        "it-on-infusion-day-1: expected a finding on line 5, got none",
-        "it-on-infusion-day-1: line 11 is {'error'}, expected warning",
-    ]
+    """What ``blinacheck test`` checks (tests/test_ruletest.py tests the checker itself)."""
+    result = ruletest.check_fixture(str(path), builtin_rules)
+    assert [f"{p.line}: {p.message}" for p in result.failures] == []
 
 
 def _named(kind: str) -> dict[str, set[str]]:
     """Rule id -> fixture files with an annotation of this kind naming it."""
     named: dict[str, set[str]] = defaultdict(set)
     for path in RULE_FIXTURES:
-        for note in annotations(path.read_text(encoding="utf-8")):
-            if note[0] == kind:
-                named[note[1]].add(path.name)
+        for note in annotations(path):
+            if note.kind == kind:
+                named[note.rule].add(path.name)
     return named
 
 
@@ -167,9 +100,9 @@ def test_every_rule_has_firing_and_clean_fixtures() -> None:
 def test_every_severity_a_rule_can_take_is_pinned(builtin_rules: RuleSet) -> None:
     pinned: dict[str, set[str]] = defaultdict(set)
     for path in RULE_FIXTURES:
-        for kind, rule, _, severity in annotations(path.read_text(encoding="utf-8")):
-            if kind == "expect" and severity:
-                pinned[rule].add(severity)
+        for note in annotations(path):
+            if note.kind == ruletest.EXPECT and note.severity:
+                pinned[note.rule].add(str(note.severity))
     for rule in builtin_rules.rules:
         if rule.id not in CATALOGUE:
             continue

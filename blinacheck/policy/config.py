@@ -11,7 +11,6 @@ light scan of the text; tomllib gives no positions) and the key. Reference: docs
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.ruleset import RuleSet, RuleSetError, load, param_type
+from ..plan.validation import did_you_mean as _did_you_mean
 from ..results.files import FAIL_ON
 from ..results.findings import Severity
 from .overrides import CHECKS, FIXED, Policy
@@ -451,11 +451,6 @@ def _fail_on(config: ConfigFile) -> str | None:
     if value not in FAIL_ON:
         raise config.error(("fail-on",), f"{value!r} is not one of: {', '.join(FAIL_ON)}")
     return str(value)
-
-
-def _did_you_mean(word: str, choices: Sequence[str] | set[str] | dict[str, Any]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 # ----------------------------------------------------------------------------- locating keys

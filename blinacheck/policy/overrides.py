@@ -25,12 +25,12 @@ from ..results.findings import (
     BASELINE_ENTRY_UNMATCHED,
     INVALID_PLAN,
     INVALID_SUPPRESSION,
+    OVERRIDES_EVIDENCE,
     OWN_CHECKS,
     RULE_ERROR,
     SUPPRESSION_NOT_ALLOWED,
     SUPPRESSION_WITHOUT_REASON,
     UNUSED_SUPPRESSION,
-    Evidence,
     Finding,
     Severity,
     Suppression,
@@ -60,7 +60,6 @@ CHECKS: dict[str, tuple[str, Severity]] = {
 # Findings about the plan file or the rules, not about the treatment: never overridable, never
 # baselined, never ignored. A plan blinacheck cannot read has not been checked at all.
 FIXED = frozenset({INVALID_PLAN, RULE_ERROR})
-_EVIDENCE = (Evidence("blinacheck overrides, docs/overrides.md"),)
 
 
 @dataclass(frozen=True)
@@ -250,7 +249,7 @@ def _check(rule: str, message: str, path: str, line: int, column: int) -> Findin
         path=path,
         line=line,
         column=column,
-        evidence=_EVIDENCE,
+        evidence=(OVERRIDES_EVIDENCE,),
         subject=f"#{line}",
         title=title,
     )

@@ -17,7 +17,14 @@ from .. import __version__
 from ..engine.ruleset import Rule
 from ..results.display import json_text
 from ..results.files import LintReport
-from ..results.findings import INVALID_PLAN, OWN_CHECKS, Evidence, Finding, Severity
+from ..results.findings import (
+    INVALID_PLAN,
+    OWN_CHECKS,
+    PLAN_FORMAT_EVIDENCE,
+    Evidence,
+    Finding,
+    Severity,
+)
 from ..results.findings import fingerprint as stable_key
 from . import RenderOptions
 
@@ -34,8 +41,6 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 # Finding.suppressed.kind -> SARIF suppression kind: an override written in the plan file is
 # "inSource"; anything kept elsewhere (the baseline file, project configuration) is "external".
 SUPPRESSION_KINDS = {"inline": "inSource", "baseline": "external"}
-
-_FORMAT_DOC = Evidence("blinacheck plan-file format, docs/plan-format.md")
 
 
 def level(severity: Severity) -> str:
@@ -164,7 +169,7 @@ def rule_descriptor(rule: Rule) -> dict[str, object]:
 
 def _own_descriptor(rule_id: str) -> dict[str, object]:
     title, severity, description = OWN_CHECKS[rule_id]
-    evidence = (_FORMAT_DOC,) if rule_id == INVALID_PLAN else ()
+    evidence = (PLAN_FORMAT_EVIDENCE,) if rule_id == INVALID_PLAN else ()
     return _descriptor(
         rule_id, title, description, severity, evidence, {"tags": ["blinacheck"]}, []
     )

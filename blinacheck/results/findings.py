@@ -111,6 +111,11 @@ class Evidence:
         return data
 
 
+# The citation of blinacheck's own checks: the documents that define what they check.
+PLAN_FORMAT_EVIDENCE = Evidence("blinacheck plan-file format, docs/plan-format.md")
+OVERRIDES_EVIDENCE = Evidence("blinacheck overrides, docs/overrides.md")
+
+
 @dataclass(frozen=True, slots=True)
 class Suppression:
     """Why a finding does not count: an inline override, a baseline entry, ..."""

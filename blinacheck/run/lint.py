@@ -19,11 +19,9 @@ from ..read.source import (
 )
 from ..results.display import printable
 from ..results.files import FileResult
-from ..results.findings import INVALID_PLAN, Evidence, Finding, Severity, sort_findings
+from ..results.findings import INVALID_PLAN, PLAN_FORMAT_EVIDENCE, Finding, Severity, sort_findings
 from ..timeline import views as timeline_module
 from .discovery import STDIN, PathError
-
-_FORMAT_EVIDENCE = (Evidence("blinacheck plan-file format, docs/plan-format.md"),)
 
 
 def invalid(path: str, line: int, column: int, message: str, subject: str = "") -> Finding:
@@ -34,7 +32,7 @@ def invalid(path: str, line: int, column: int, message: str, subject: str = "") 
         path=path,
         line=line,
         column=column,
-        evidence=_FORMAT_EVIDENCE,
+        evidence=(PLAN_FORMAT_EVIDENCE,),
         subject=subject,
         title="The plan file is not valid",
     )
