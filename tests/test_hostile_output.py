@@ -185,14 +185,14 @@ def test_json_names_the_exact_bytes_in_valid_utf8(latin1_folder: Path) -> None:
     assert "caf\\udce9.yaml" in text
 
 
-@pytest.mark.parametrize("output_format", ["text", "github", "html"])
+@pytest.mark.parametrize("output_format", ["text", "concise", "github", "html"])
 def test_human_formats_show_the_byte_escaped(latin1_folder: Path, output_format: str) -> None:
     done = run("lint", "--format", output_format, str(latin1_folder))
     assert done.returncode == 1, done.stderr
     assert "caf\\xe9.yaml" in done.stdout.decode("utf-8")
 
 
-@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github", "html"])
+@pytest.mark.parametrize("output_format", ["text", "concise", "json", "sarif", "github", "html"])
 def test_output_file_and_baseline_with_a_name_that_is_not_utf8(
     latin1_folder: Path, output_format: str
 ) -> None:

@@ -11,6 +11,7 @@ from ..results.files import LintReport
 
 FORMATS = {
     "text": "blinacheck.report.text",
+    "concise": "blinacheck.report.concise",
     "json": "blinacheck.report.json_format",
     "sarif": "blinacheck.report.sarif",
     "github": "blinacheck.report.github",
