@@ -36,7 +36,26 @@ def test_wheel_ships_py_typed_and_mypy_strict_reads_the_api(tmp_path: Path) -> N
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         assert "blinacheck/py.typed" in archive.namelist()
+        # The built-in rules travel as package data (rules/ has no __init__.py to map it).
+        packaged = [n for n in archive.namelist() if n.startswith("blinacheck/builtin_rules/")]
+        assert "blinacheck/builtin_rules/intrathecal.yaml" in packaged, packaged
         archive.extractall(site)
+    # The unpacked wheel, not the checkout, finds and compiles its rules.
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import blinacheck; print(blinacheck.__file__); "
+            "print(len(blinacheck.builtin_ruleset().rules) > 20)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout == f"{site / 'blinacheck' / '__init__.py'}\nTrue\n"
     program = tmp_path / "integrator.py"
     program.write_text(INTEGRATOR, encoding="utf-8")
     # Run from outside the checkout, so that mypy sees the unpacked wheel and not the sources.
