@@ -32,6 +32,7 @@ from .report import get as _reporter
 from .results.display import printable
 from .results.files import FAIL_ON, FileResult, LintReport
 from .results.findings import Evidence, Finding, Severity, Suppression
+from .results.record import RecordContext
 from .run import pipeline as _pipeline
 from .run.discovery import PathError
 
@@ -177,16 +178,18 @@ def render(
     ruleset: RuleSet | None = None,
     color: bool = False,
     verbose: bool = False,
+    record: RecordContext | None = None,
 ) -> str:
     """Render findings as the CLI prints them; ``format`` is one of :data:`FORMATS`.
 
     ``ruleset`` lets the ``sarif`` format describe every loaded rule, not only those that fired.
+    ``record`` (see :func:`record_context`) fills the html format's verification header.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format '{format}'; choose one of {', '.join(FORMATS)}")
     if isinstance(report, FileResult):
         report = LintReport(results=[report])
-    options = RenderOptions(color=color, verbose=verbose, ruleset=ruleset)
+    options = RenderOptions(color=color, verbose=verbose, ruleset=ruleset, record=record)
     return _reporter(format)(report, options)
 
 
@@ -199,6 +202,7 @@ if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __geta
     from .report import calendar as calendar
     from .report import catalogue as catalogue
     from .report.text import summary_line as summary_line
+    from .run.identity import record_context as record_context
     from .run.memory import collect_rarely as collect_rarely
 
 _LAZY = {
@@ -207,6 +211,7 @@ _LAZY = {
     "ruletest": ("blinacheck.ruletest", None),
     "catalogue": ("blinacheck.report.catalogue", None),
     "calendar": ("blinacheck.report.calendar", None),
+    "record_context": ("blinacheck.run.identity", "record_context"),
 }
 
 

@@ -481,3 +481,178 @@ def test_severity_label_stays_in_its_column_at_1280_px_and_in_print(
             assert isinstance(left, float | int) and isinstance(right, float | int)
             assert isinstance(label_left, float | int) and isinstance(label_right, float | int)
             assert left <= label_left and label_right <= right, (width, text, boxes)
+
+
+# --- the verification record (issue 15) -------------------------------------------------------
+
+HOUSE_RULE = """\
+rules:
+  - id: house-it-note
+    title: Every IT dose is noted
+    severity: info
+    for_each: intrathecal
+    when: "true"
+    message: IT dose on Day {{intrathecal.cycle_day}}
+    evidence:
+      - source: house rule for this test
+"""
+
+CHILD_OVERRIDDEN = CHILD.read_text(encoding="utf-8").replace(
+    "      - {day: 1, drugs: [methotrexate], dose: 12 mg}",
+    "      # blinacheck: ignore[it-on-infusion-day-1] -- moved with the team, see note 12\n"
+    "      - {day: 1, drugs: [methotrexate], dose: 12 mg}",
+)
+
+
+def record_run(tmp_path: Path) -> tuple[Path, Path, str]:
+    """lint --format html -o of the child plan with an override, a configuration and a house
+    rule directory: (plan, house rules, the report's markup)."""
+    plan = tmp_path / "child.yaml"
+    plan.write_text(CHILD_OVERRIDDEN, encoding="utf-8")
+    house = tmp_path / "house"
+    if not house.exists():
+        house.mkdir()
+        (house / "notes.yaml").write_text(HOUSE_RULE, encoding="utf-8")
+    config = tmp_path / "blinacheck.toml"
+    config.write_text(
+        'ignore = ["neurotoxicity-risk-factors"]\n\n[severity]\nhospitalization-missing = "info"'
+        "\n\n[params.weight-measurement-stale]\nmax_days = 14\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "record.html"
+    result = CliRunner().invoke(
+        main,
+        [
+            "lint",
+            "--format",
+            "html",
+            "--config",
+            str(config),
+            "--rules",
+            str(house),
+            "-o",
+            str(report),
+            str(plan),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return plan, house, report.read_text(encoding="utf-8")
+
+
+def header(page: Page) -> dict[str, str]:
+    (table,) = [t for t in page.find("table", "record") if t.attrs.get("id") == "record"]
+    rows = [e for e in page.elements if e.tag == "tr" and table in e.parents]
+    found = {}
+    for row in rows:
+        cells = [e for e in page.elements if e.tag in ("th", "td") and row in e.parents]
+        found[cells[0].content] = cells[1].content
+    return found
+
+
+def test_record_header_identifies_what_was_checked(tmp_path: Path) -> None:
+    import datetime as dt
+    import hashlib
+
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    plan, house, markup = record_run(tmp_path)
+    rows = header(Page(markup))
+    generated = rows["Generated"]
+    utc = dt.datetime.strptime(generated.split(" UTC")[0], "%Y-%m-%d %H:%M:%S")
+    assert before <= utc.replace(tzinfo=dt.UTC) <= dt.datetime.now(dt.UTC)
+    assert " local (" in generated
+    digest = hashlib.sha256(plan.read_bytes()).hexdigest()
+    assert rows[f"Plan {plan}"] == f"SHA-256 {digest}"
+    assert rows["blinacheck"] == __import__("blinacheck").__version__
+    (builtin,) = [k for k in rows if k.startswith("Rules: built-in rules of blinacheck")]
+    assert re.fullmatch(r"SHA-256 [0-9a-f]{64}", rows[builtin])
+    house_digest = rows[f"Rules: directory {house}"]
+    (house / "notes.yaml").write_text(HOUSE_RULE.replace("is noted", "is listed"))
+    assert header(Page(record_run(tmp_path)[2]))[f"Rules: directory {house}"] != house_digest
+    assert rows["Configuration file"] == str(tmp_path / "blinacheck.toml")
+    assert rows["ignore (file)"] == "neurotoxicity-risk-factors"
+    assert rows["Changed severities"] == "hospitalization-missing = info"
+    assert rows["Changed params"] == "weight-measurement-stale.max_days = 14"
+    assert rows["Baseline"] == "none"
+
+
+def test_record_lists_every_override_with_its_reason_and_place(tmp_path: Path) -> None:
+    plan, _, markup = record_run(tmp_path)
+    page = Page(markup)
+    (table,) = page.find("table", "overrides")
+    line = CHILD_OVERRIDDEN.splitlines().index(
+        "      - {day: 1, drugs: [methotrexate], dose: 12 mg}"
+    )
+    assert "it-on-infusion-day-1" in table.content
+    assert "moved with the team, see note 12" in table.content
+    assert f"{plan}, the comment on or above line {line + 1}" in table.content
+
+
+def test_record_dose_and_bag_table(builtin_rules: RuleSet) -> None:
+    markup = report_of([CHILD, ADULT], builtin_rules)
+    page = Page(markup)
+    child, adult = page.find("section", "plan")
+    doses = [t for t in page.find("table", "doses") if child in t.parents]
+    (cells,) = [[td.content for td in page.find("td") if t in td.parents] for t in doses]
+    # 5 and 15 mcg/m2/day at BSA 0.89 m2 (Mosteller, 120 cm, 24 kg), under their caps.
+    assert cells == [
+        "1-7",
+        "2026-03-09 to 2026-03-15",
+        "5 mcg/m2/day",
+        "4.47 mcg/day (5 × 0.89 m²; cap 9)",
+        "0.89 m²",
+        "8-28",
+        "2026-03-16 to 2026-04-05",
+        "15 mcg/m2/day",
+        "13.42 mcg/day (15 × 0.89 m²; cap 28)",
+        "0.89 m²",
+    ]
+    bags = [t for t in page.find("table", "bags") if adult in t.parents]
+    first = [
+        [td.content for td in page.find("td") if tr in td.parents]
+        for tr in page.find("tr")
+        if bags[0] in tr.parents
+    ][1:]
+    # The adult's cycle 1: 48-hour bags, a 24-hour bag on Day 7 so the 28 mcg/day bag starts
+    # on Day 8, and the label's pump rates (48 h 5 mL/h, 24 h 10 mL/h).
+    assert first[:5] == [
+        ["Day 1 (2026-03-02)", "48 h", "1-2", "18 mcg", "5 mL/h"],
+        ["Day 3 (2026-03-04)", "48 h", "3-4", "18 mcg", "5 mL/h"],
+        ["Day 5 (2026-03-06)", "48 h", "5-6", "18 mcg", "5 mL/h"],
+        ["Day 7 (2026-03-08)", "24 h", "7", "9 mcg", "10 mL/h"],
+        ["Day 8 (2026-03-09)", "48 h", "8-9", "56 mcg", "5 mL/h"],
+    ]
+    assert first[-1] == ["Day 28 (2026-03-29)", "24 h", "28", "28 mcg", "10 mL/h"]
+    assert "Day -3: methotrexate 15 mg; Day 15: methotrexate 15 mg" in adult.content
+    assert "Day 1: dexamethasone 20 mg, 60 min before; Day 8: dexamethasone 20 mg" in adult.content
+    assert "Hospital days1-9" in adult.content
+    assert "mL" not in markup.replace("mL/h", "")  # no volumes: the fact base gives none
+
+
+def test_record_sign_off_fields_print_with_lines(tmp_path: Path, builtin_rules: RuleSet) -> None:
+    assert CHROMIUM is not None, CHROMIUM_MISSING
+    markup = report_of([CHILD], builtin_rules)
+    page = Page(markup)
+    (signoff,) = page.find("section", "signoff")
+    labels = [td.content for td in page.find("td", "label") if signoff in td.parents]
+    assert labels == ["Prepared by", "Date and time", "Verified by", "Date and time"]
+    # In print (the print stylesheet applied on screen at A4 width), every line to sign on
+    # is drawn: a bottom border at least 1 px, and room to write above it.
+    probe = """<script>addEventListener("load", () => { const out = [];
+      for (const td of document.querySelectorAll("table.signoff td.line")) {
+        const s = getComputedStyle(td); const r = td.getBoundingClientRect();
+        out.push([s.borderBottomStyle, parseFloat(s.borderBottomWidth), r.width, r.height]); }
+      const pre = document.createElement("pre"); pre.id = "measured";
+      pre.textContent = JSON.stringify(out); document.body.append(pre); });</script>"""
+    printed = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", markup)
+    printed = printed.replace("@media print", "@media all").replace("</body>", probe + "</body>")
+    target = tmp_path / "signoff.html"
+    target.write_text(printed, encoding="utf-8")
+    dumped = chromium(tmp_path, "--window-size=703,1000", "--dump-dom", target.as_uri())
+    found = re.search(r'<pre id="measured">([^<]*)</pre>', dumped.stdout)
+    assert found is not None
+    import json
+
+    lines = json.loads(found.group(1))
+    assert len(lines) == 4
+    for style, width, box_width, height in lines:
+        assert style == "solid" and width >= 1 and box_width > 150 and height > 20

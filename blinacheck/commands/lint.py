@@ -178,7 +178,62 @@ def command(
     for note in report.notes:
         click.echo(printable(note, keep_newlines=True), err=True)
     color = use_color(sys.stdout) and output_format == "text" and output is None
-    text = render(report, output_format, ruleset=settings.ruleset, color=color, verbose=verbose)
+    record = None
+    if output_format == "html":
+        from ..api import record_context
+
+        rows = _configuration(
+            settings, select, ignore, baseline_file or write_baseline, settings.fail_on
+        )
+        record = record_context(report, settings.ruleset, rows)
+    text = render(
+        report,
+        output_format,
+        ruleset=settings.ruleset,
+        color=color,
+        verbose=verbose,
+        record=record,
+    )
     emit(text, output, checked=[result.path for result in report.results])
     summary_to_stderr(report, output)
     sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_CLEAN)
+
+
+def _configuration(
+    settings: Any,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: str | None,
+    fail_on: str,
+) -> list[tuple[str, str]]:
+    """The configuration in effect, as rows for the verification record's header."""
+    config = settings.config
+    data: dict[str, Any] = config.data if config is not None else {}
+
+    def ids(values: Any) -> str:
+        listed = [str(v) for v in values or ()]
+        return ", ".join(listed) if listed else "none"
+
+    rows = [("Configuration file", config.path if config is not None else "none")]
+    rows.append(("select (file)", ids(data.get("select"))))
+    rows.append(("ignore (file)", ids(data.get("ignore"))))
+    if select:
+        rows.append(("--select", ids(select)))
+    if ignore:
+        rows.append(("--ignore", ids(ignore)))
+    severity = data.get("severity") or {}
+    rows.append(
+        ("Changed severities", ids(f"{rule} = {level}" for rule, level in severity.items()))
+    )
+    params = data.get("params") or {}
+    changed = [
+        f"{rule}.{name} = {value}"
+        for rule, table in params.items()
+        if isinstance(table, dict)
+        for name, value in table.items()
+    ]
+    rows.append(("Changed params", ids(changed)))
+    rows.append(("Baseline", baseline or "none"))
+    rows.append(("fail-on", fail_on))
+    rows.append(("Rules run", str(len(settings.ruleset.rules))))
+    return rows

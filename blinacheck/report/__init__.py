@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..engine.ruleset import RuleSet
 from ..results.files import LintReport
+
+if TYPE_CHECKING:
+    from ..results.record import RecordContext
 
 FORMATS = {
     "text": "blinacheck.report.text",
@@ -26,6 +29,8 @@ class RenderOptions:
     # The loaded rules, for formats that describe every rule and not only those that fired
     # (SARIF's tool.driver.rules). None: such formats describe the rules seen in the findings.
     ruleset: RuleSet | None = None
+    # The verification record's header facts (report/record.py), for the html format.
+    record: RecordContext | None = None
 
 
 class Reporter(Protocol):

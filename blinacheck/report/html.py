@@ -13,6 +13,7 @@ is escaped with html.escape.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Iterable
 
@@ -22,6 +23,7 @@ from ..results.files import FileResult, LintReport
 from ..results.findings import Evidence, Finding, Severity
 from . import RenderOptions
 from . import calendar as cal
+from . import record as rec
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 SEVERITY_WORDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
@@ -105,6 +107,18 @@ ul.items { margin: .4rem 0 0; padding-left: 1.2rem; font-size: .9em; }
 .legend b { display: inline-block; min-width: 6em; }
 .invalid { border-left: 4px solid var(--error); padding-left: .6rem; }
 nav ul { margin: .3rem 0; padding-left: 1.2rem; }
+table.record, table.doses, table.bags { margin: .3rem 0 .6rem; }
+table.record th, table.record td, table.doses th, table.doses td, table.bags th,
+table.bags td { border: 1px solid var(--line); padding: .2rem .4rem; text-align: left;
+  vertical-align: top; }
+table.record th, table.doses th, table.bags th { background: #eee; }
+table.record th[scope=row] { width: 14rem; }
+.mono { font-family: ui-monospace, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+section.signoff { margin-top: 1.5rem; break-inside: avoid; }
+table.signoff td { padding: 1.6rem .4rem .2rem; vertical-align: bottom; }
+table.signoff td.line { border-bottom: 1px solid #1a1a1a; width: 34%; }
+table.signoff td.label { width: 16%; font-weight: 600; white-space: nowrap; }
+figure.doses { margin: .6rem 0 1rem; break-inside: avoid; }
 @page { margin: 12mm; }
 @media print {
   body { font-size: 9.5pt; max-width: none; padding: 0; }
@@ -149,6 +163,7 @@ def render(report: LintReport, options: RenderOptions) -> str:
         f'<p class="muted">blinacheck {e(__version__)} · {plans} plan file'
         f"{'' if plans == 1 else 's'} · {_counts(counts, suppressed)}</p>",
     ]
+    out += _record_header(report, options.record)
     if plans > 1:
         out.append("<nav><ul>")
         for number, result in enumerate(report.results, 1):
@@ -161,7 +176,8 @@ def render(report: LintReport, options: RenderOptions) -> str:
     if not report.results:
         out.append("<p>No plan files were found.</p>")
     for number, result in enumerate(report.results, 1):
-        out += _plan_section(number, result)
+        out += _plan_section(number, result, options.record)
+    out += _signoff()
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
@@ -198,13 +214,16 @@ def _counts(counts: dict[str, int], suppressed: int) -> str:
     return text
 
 
-def _plan_section(number: int, result: FileResult) -> list[str]:
+def _plan_section(number: int, result: FileResult, context: rec.RecordContext | None) -> list[str]:
     anchor = f"plan-{number}"
     plan = cal.build(result)
     out = [f'<section class="plan" id="{anchor}">']
     title = plan.title if plan is not None else None
     out.append(f"<h2>{e(title) if title else '<i>Untitled plan</i>'}</h2>")
     out.append(f'<p class="path">{e(result.path)}</p>')
+    digest = context.plan_sha256.get(result.path) if context is not None else None
+    if digest:
+        out.append(f'<p class="sha256">SHA-256 <span class="mono">{e(digest)}</span></p>')
     out.append('<dl class="summary">')
     if plan is not None:
         out.append(f"<dt>Indication</dt><dd>{e(plan.indication)}</dd>")
@@ -216,6 +235,9 @@ def _plan_section(number: int, result: FileResult) -> list[str]:
     # Gravest first, then in file order: what to fix first heads the table.
     findings = sorted(result.findings, key=lambda f: (-f.severity, f.line, f.column, f.rule))
     out += _findings_table(anchor, findings, plan)
+    out += _overrides(result)
+    if plan is not None:
+        out += _dose_tables(result)
     if plan is None:
         out.append(
             '<p class="invalid">The plan is not valid, so no calendar can be drawn. '
@@ -441,3 +463,120 @@ def _legend(plan: cal.PlanCalendar) -> list[str]:
         entries.append(("1st…7th", "no dates in the plan: rows are 7-day blocks from Day 1"))
     rows = "".join(f"<div><b>{e(symbol)}</b> {e(meaning)}</div>" for symbol, meaning in entries)
     return [f'<div class="legend">{rows}</div>']
+
+
+# --- the verification record ------------------------------------------------------------------
+
+
+def _record_header(report: LintReport, context: rec.RecordContext | None) -> list[str]:
+    out = ['<table class="record" id="record">', "<caption><b>What was checked</b></caption>"]
+    rows: list[tuple[str, str]] = []
+    if context is None:
+        rows.append(("Generated", "not recorded (rendered without a run context)"))
+    else:
+        utc = context.generated.astimezone(dt.UTC)
+        local = context.generated.astimezone()
+        rows.append(
+            (
+                "Generated",
+                f"{utc.strftime('%Y-%m-%d %H:%M:%S')} UTC · "
+                f"{local.strftime('%Y-%m-%d %H:%M:%S')} local ({local.strftime('%Z %z')})",
+            )
+        )
+        rows.append(("blinacheck", context.version or __version__))
+        for path, digest in context.plan_sha256.items():
+            rows.append((f"Plan {path}", f"SHA-256 {digest}"))
+        for what, digest in context.rule_sets:
+            rows.append((f"Rules: {what}", f"SHA-256 {digest}"))
+        rows += list(context.configuration)
+    out += [
+        f'<tr><th scope="row">{e(label)}</th><td class="mono">{e(value)}</td></tr>'
+        for label, value in rows
+    ]
+    out.append("</table>")
+    return out
+
+
+def _overrides(result: FileResult) -> list[str]:
+    found = rec.overrides(result)
+    if not found:
+        return ["<p>Overrides: none.</p>"]
+    out = [
+        "<h3>Overrides</h3>",
+        '<table class="record overrides"><thead><tr><th>Rule</th><th>Severity</th>'
+        "<th>Kind</th><th>Reason</th><th>Written in</th></tr></thead><tbody>",
+    ]
+    for finding, where in found:
+        assert finding.suppressed is not None
+        out.append(
+            f'<tr><td class="rule-id">{e(finding.rule)}</td><td>{finding.severity}</td>'
+            f"<td>{e(finding.suppressed.kind)}</td><td>{e(finding.suppressed.reason)}</td>"
+            f"<td>{e(where)}</td></tr>"
+        )
+    out += ["</tbody></table>"]
+    return out
+
+
+def _dose_tables(result: FileResult) -> list[str]:
+    out = ["<h3>Doses and bags</h3>"]
+    for cycle in rec.cycles(result):
+        out += [
+            f'<figure class="doses" data-cycle="{cycle.number}">',
+            f"<figcaption><b>Cycle {cycle.number}</b></figcaption>",
+            '<table class="doses"><thead><tr><th>Days</th><th>Dates</th>'
+            "<th>Dose as written</th><th>mcg/day after BSA and caps</th><th>BSA used</th>"
+            "</tr></thead><tbody>",
+        ]
+        for step in cycle.steps:
+            out.append(
+                f"<tr><td>{e(step.days)}</td><td>{e(step.dates)}</td><td>{e(step.written)}</td>"
+                f"<td>{e(step.mcg_per_day)}</td><td>{e(step.bsa)}</td></tr>"
+            )
+        out.append("</tbody></table>")
+        if cycle.bags:
+            out.append(
+                '<table class="bags"><thead><tr><th>Bag hung on</th><th>Duration</th>'
+                "<th>Runs on days</th><th>Must deliver</th><th>Pump rate (label)</th>"
+                "</tr></thead><tbody>"
+            )
+            for bag in cycle.bags:
+                when = f"Day {bag.hung_day}" + (f" ({bag.hung_date})" if bag.hung_date else "")
+                out.append(
+                    f"<tr><td>{e(when)}</td><td>{cal.number(bag.hours)} h</td>"
+                    f"<td>{e(bag.days)}</td><td>{e(bag.mcg)}</td><td>{e(bag.rate)}</td></tr>"
+                )
+            out.append("</tbody></table>")
+        else:
+            out.append("<p>Bags: none written in the plan.</p>")
+        extra = [
+            ("Premedication", "; ".join(cycle.premedication) or "none planned"),
+            ("IT chemotherapy", "; ".join(cycle.intrathecal) or "none planned"),
+            ("Hospital days", cycle.hospital_days),
+        ]
+        out.append('<dl class="summary">')
+        out += [f"<dt>{e(label)}</dt><dd>{e(value)}</dd>" for label, value in extra]
+        out += ["</dl>", "</figure>"]
+    out.append(
+        '<p class="muted">mcg/day: the dose as written, per-m² doses times the BSA; the caps '
+        "are the label's (5 mcg/m²/day at most 9 mcg/day, 15 at most 28). A bag must deliver "
+        "the daily doses of the hours it runs. Pump rates are the label's for each bag "
+        "duration; volumes of admixture and stabiliser are not shown (not in the fact base)."
+        "</p>"
+    )
+    return out
+
+
+def _signoff() -> list[str]:
+    row = (
+        '<tr><td class="label">{who}</td><td class="line"></td>'
+        '<td class="label">Date and time</td><td class="line"></td></tr>'
+    )
+    return [
+        '<section class="signoff" id="signoff">',
+        "<h3>Sign-off</h3>",
+        '<table class="signoff">',
+        row.format(who="Prepared by"),
+        row.format(who="Verified by"),
+        "</table>",
+        "</section>",
+    ]
