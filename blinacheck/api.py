@@ -201,6 +201,7 @@ if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __geta
     from . import ruletest as ruletest
     from .report import calendar as calendar
     from .report import catalogue as catalogue
+    from .report import pdf as pdf
     from .report.text import summary_line as summary_line
     from .run.identity import record_context as record_context
     from .run.memory import collect_rarely as collect_rarely
@@ -212,6 +213,7 @@ _LAZY = {
     "catalogue": ("blinacheck.report.catalogue", None),
     "calendar": ("blinacheck.report.calendar", None),
     "record_context": ("blinacheck.run.identity", "record_context"),
+    "pdf": ("blinacheck.report.pdf", None),
 }
 
 

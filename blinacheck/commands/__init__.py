@@ -54,13 +54,18 @@ def use_color(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
-def emit(text: str, output: str | None, *, checked: list[str] | tuple[str, ...] = ()) -> None:
+def emit(
+    text: str | bytes, output: str | None, *, checked: list[str] | tuple[str, ...] = ()
+) -> None:
     """Write a command's output to stdout, or to the file named by ``-o/--output``.
 
     ``checked`` are the files the command read: blinacheck never writes over one of them.
     """
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         return
     for path in checked:
         try:
@@ -70,8 +75,12 @@ def emit(text: str, output: str | None, *, checked: list[str] | tuple[str, ...] 
         if same:
             fail(f"{output}: is one of the files being checked; choose another output file")
     try:
-        with open(output, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        if isinstance(text, bytes):
+            with open(output, "wb") as binary:
+                binary.write(text)
+        else:
+            with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror or exc}")
 

@@ -44,7 +44,7 @@ class ByteSize(click.ParamType[int, Any]):
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice([*FORMATS, "pdf"]),
     default="text",
     show_default=True,
     help="Output format.",
@@ -149,6 +149,8 @@ def command(
 
     if baseline_file and write_baseline:
         fail("--baseline and --write-baseline cannot be used together")
+    if output_format == "pdf" and output is None:
+        fail("--format pdf writes a file: give -o FILE")
     try:
         settings = load_settings(
             config_file,
@@ -179,22 +181,32 @@ def command(
         click.echo(printable(note, keep_newlines=True), err=True)
     color = use_color(sys.stdout) and output_format == "text" and output is None
     record = None
-    if output_format == "html":
+    if output_format in ("html", "pdf"):
         from ..api import record_context
 
         rows = _configuration(
             settings, select, ignore, baseline_file or write_baseline, settings.fail_on
         )
         record = record_context(report, settings.ruleset, rows)
+    page_format = "html" if output_format == "pdf" else output_format
     text = render(
         report,
-        output_format,
+        page_format,
         ruleset=settings.ruleset,
         color=color,
         verbose=verbose,
         record=record,
     )
-    emit(text, output, checked=[result.path for result in report.results])
+    checked = [result.path for result in report.results]
+    if output_format == "pdf":
+        from ..api import pdf
+
+        try:
+            emit(pdf.render(text), output, checked=checked)
+        except pdf.PdfUnavailable as exc:
+            fail(str(exc))
+    else:
+        emit(text, output, checked=checked)
     summary_to_stderr(report, output)
     sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_CLEAN)
 
