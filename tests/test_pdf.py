@@ -40,7 +40,7 @@ def test_pdf_has_the_record_header_tables_and_sign_off(tmp_path: Path) -> None:
     for words in (
         "What was checked",
         "SHA-256 " + hashlib.sha256(CHILD.read_bytes()).hexdigest()[:40],
-        "it-on-infusion-day-1",
+        "IT methotrexate on Day 1 of",
         "Doses and bags",
         "4.47 mcg/day (5 × 0.89 m²; cap 9)",
         "Pump rate (label)",
