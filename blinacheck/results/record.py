@@ -12,6 +12,6 @@ class RecordContext:
 
     generated: dt.datetime  # timezone-aware
     plan_sha256: dict[str, str] = field(default_factory=dict)  # path -> hex digest
-    version: str = ""
+    version: str = ""  # blinacheck's version; empty: the version rendering the report
     rule_sets: tuple[tuple[str, str], ...] = ()  # (what, SHA-256 of its files)
     configuration: tuple[tuple[str, str], ...] = ()  # (setting, value in effect)

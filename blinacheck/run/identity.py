@@ -7,7 +7,6 @@ import hashlib
 import os
 from collections.abc import Iterable
 
-from .. import __version__
 from ..engine.ruleset import RuleSet, RuleSetError, builtin_rule_files, rule_files_in
 from ..results.files import LintReport
 from ..results.record import RecordContext
@@ -39,9 +38,7 @@ def record_context(
     hashes = {r.path: h for r in report.results if (h := plan_sha256(r.path)) is not None}
     rule_sets: list[tuple[str, str]] = []
     if any(rule.builtin for rule in ruleset.rules):
-        rule_sets.append(
-            (f"built-in rules of blinacheck {__version__}", files_sha256(builtin_rule_files()))
-        )
+        rule_sets.append(("built-in rules", files_sha256(builtin_rule_files())))
     folders = sorted({os.path.dirname(r.file) or "." for r in ruleset.rules if not r.builtin})
     # A rule directory's sub-folders are part of it: name the outermost folder only.
     roots = [f for f in folders if not any(f.startswith(o + os.sep) for o in folders)]
@@ -54,7 +51,6 @@ def record_context(
     return RecordContext(
         generated=dt.datetime.now(dt.UTC),
         plan_sha256=hashes,
-        version=__version__,
         rule_sets=tuple(rule_sets),
         configuration=tuple(configuration),
     )
