@@ -208,3 +208,58 @@ def test_output_file_and_baseline_with_a_name_that_is_not_utf8(
     again = run("lint", "--format", "json", "--baseline", str(baseline), str(latin1_folder))
     findings = json.loads(again.stdout.decode("utf-8"))["findings"]
     assert findings and all(f.get("suppressed", {}).get("kind") == "baseline" for f in findings)
+
+
+# --- item 9: the echoed plan line is cut around the column ----------------------------------
+
+
+def one_line_plan(cycles: int = 20, entries: int = 200) -> str:
+    it = ", ".join("{day: 1, drugs: [methotrexate], dose: 12 mg}     " for _ in range(entries))
+    cycle = "{cycle: %d, infusion: [{days: 1-28, dose: 28 mcg/day}], intrathecal: [" + it + "]}"
+    body = ", ".join(cycle % (n + 1) for n in range(cycles))
+    return (
+        "{blinacheck: 1, indication: mrd-positive, patient: {age_years: 9}, cycles: ["
+        + body
+        + "]}\n"
+    )
+
+
+def test_a_one_line_plan_does_not_print_its_line_per_finding(tmp_path: Path) -> None:
+    plan = tmp_path / "one-line.yaml"
+    text = one_line_plan()
+    assert 200_000 < len(text) < 250_000 and text.count("\n") == 1
+    plan.write_text(text)
+    done = run("lint", str(plan))
+    out = done.stdout.decode()
+    findings = out.count("error[") + out.count("warning[") + out.count("info[")
+    assert findings >= 4000
+    assert len(out) < findings * 600  # was the whole 225 KB line once per finding: ~1 GB
+    excerpts = [line for line in out.splitlines() if line.startswith("    1 | ")]
+    assert len(excerpts) == findings
+    assert max(len(line) for line in excerpts) <= len("    1 | ") + 102
+
+
+def test_the_caret_stays_under_the_column_of_a_cut_line() -> None:
+    from blinacheck import lint_text
+
+    result = lint_text(one_line_plan(cycles=2, entries=3))
+    text = render_one(result)
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        if not line.startswith("    1 | "):
+            continue
+        header = lines[number - 1]
+        column = int(header.split(":")[2])
+        caret = lines[number + 1].index("^") - len("      | ")
+        shown = line[len("    1 | ") :]
+        start = 0 if not shown.startswith("…") else column - 1 - (caret - 1)
+        source = one_line_plan(cycles=2, entries=3).rstrip("\n")
+        # The character above the caret is the one at the finding's column.
+        assert shown[caret] == source[column - 1], (header, shown, caret)
+        assert start >= 0
+
+
+def render_one(result: object) -> str:
+    from blinacheck import render
+
+    return render(result, "text")  # type: ignore[arg-type]

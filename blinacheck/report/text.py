@@ -49,11 +49,24 @@ def _block(finding: Finding, result: FileResult | None, options: RenderOptions) 
     return lines
 
 
+# The plan line is echoed around the finding's column only: a 225 KB one-line plan must not
+# print its whole line once per finding. Characters of the line shown before the column, and
+# in all; a cut end is marked with an ellipsis.
+EXCERPT_BEFORE = 40
+EXCERPT_WIDTH = 100
+ELLIPSIS = "…"
+
+
 def _excerpt(line: str, column: int) -> tuple[str, int]:
-    """The plan line as shown, and how far in the caret under ``column`` goes."""
+    """The plan line as shown (at most EXCERPT_WIDTH of its characters, escaped), and how far
+    in the caret under ``column`` goes."""
     index = min(max(column - 1, 0), len(line))
-    before = printable(line[:index].expandtabs(1))
-    return before + printable(line[index:].expandtabs(1)), len(before)
+    start = max(0, min(index - EXCERPT_BEFORE, len(line) - EXCERPT_WIDTH))
+    end = min(len(line), start + EXCERPT_WIDTH)
+    head = ELLIPSIS if start > 0 else ""
+    tail = ELLIPSIS if end < len(line) else ""
+    before = head + printable(line[start:index].expandtabs(1))
+    return before + printable(line[index:end].expandtabs(1)) + tail, len(before)
 
 
 def _plural(count: int, word: str) -> str:
