@@ -213,8 +213,9 @@ def test_output_file_and_baseline_with_a_name_that_is_not_utf8(
 # --- item 9: the echoed plan line is cut around the column ----------------------------------
 
 
-def one_line_plan(cycles: int = 20, entries: int = 200) -> str:
-    it = ", ".join("{day: 1, drugs: [methotrexate], dose: 12 mg}     " for _ in range(entries))
+def one_line_plan(cycles: int = 20, entries: int = 20, padding: int = 520) -> str:
+    pad = " " * padding  # blanks between flow entries: a long line, few findings to lint
+    it = ", ".join("{day: 1, drugs: [methotrexate], dose: 12 mg}" + pad for _ in range(entries))
     cycle = "{cycle: %d, infusion: [{days: 1-28, dose: 28 mcg/day}], intrathecal: [" + it + "]}"
     body = ", ".join(cycle % (n + 1) for n in range(cycles))
     return (
@@ -232,7 +233,7 @@ def test_a_one_line_plan_does_not_print_its_line_per_finding(tmp_path: Path) -> 
     done = run("lint", str(plan))
     out = done.stdout.decode()
     findings = out.count("error[") + out.count("warning[") + out.count("info[")
-    assert findings >= 4000
+    assert findings >= 400
     assert len(out) < findings * 600  # was the whole 225 KB line once per finding: ~1 GB
     excerpts = [line for line in out.splitlines() if line.startswith("    1 | ")]
     assert len(excerpts) == findings

@@ -10,6 +10,7 @@ YAML 1.1 must not turn ``NO`` into false or ``12:30`` into 750 behind the user's
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -86,8 +87,13 @@ class Document:
         return path in self.positions
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines by the line-end rule, split once."""
+        return split_lines(self.text)
 
 
 def _unpickled_document(text: str, data: Any) -> Document:
@@ -163,10 +169,35 @@ def decode(raw: bytes) -> str:
     return text
 
 
+# The one line-end rule: YAML's own line breaks, on which PyYAML and libyaml agree: LF, CRLF,
+# CR, NEL (U+0085), LS (U+2028) and PS (U+2029). Every line and column blinacheck reports, and
+# every line it shows, counts by it (docs/limits.md); str.splitlines() also splits at VT, FF
+# and U+001C-U+001E, which are not line ends here.
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` by the line-end rule (a final line end leaves an empty last one)."""
+    return LINE_BREAK.split(text)
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines of ``text``, as a person counts them: none after a final line end."""
+    lines = split_lines(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``text[offset]``, by the line-end rule."""
+    return _offset_to_position(text[:offset])
+
+
 def _offset_to_position(prefix: str) -> tuple[int, int]:
-    line = prefix.count("\n") + 1
-    column = len(prefix) - (prefix.rfind("\n") + 1) + 1
-    return line, column
+    """1-based line and column of the character just after ``prefix``."""
+    line, start = 1, 0
+    for match in LINE_BREAK.finditer(prefix):
+        line, start = line + 1, match.end()
+    return line, len(prefix) - start + 1
 
 
 def load_bytes(raw: bytes, *, typed: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -233,7 +264,7 @@ def _loader() -> type:
 
 def _explain_yaml_error(reason: str, text: str = "", line: int = 0) -> str:
     # libyaml's messages do not name the tab (the pure-Python parser's do): look at the line.
-    lines = text.splitlines()
+    lines = split_lines(text)
     tab_on_line = 0 < line <= len(lines) and "\t" in lines[line - 1]
     if "\\t" in reason or "\t" in reason or "tab" in reason or tab_on_line:
         return f"YAML syntax error: {reason}; indent with spaces, not tabs"
