@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from .engine.ruleset import RULE_ID, RuleSet
 from .plan.validation import did_you_mean as _did_you_mean
-from .read.comments import Comment, comments, split_lines
-from .read.source import DEFAULT_MAX_BYTES, SourceError, decode
+from .read.comments import Comment, comments
+from .read.source import DEFAULT_MAX_BYTES, SourceError, decode, split_lines
 from .results.findings import INVALID_PLAN, RULE_ERROR, Finding, Severity
 from .run.lint import lint_bytes
 

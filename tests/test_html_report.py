@@ -6,7 +6,7 @@ import re
 import shutil
 import struct
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
@@ -17,7 +17,7 @@ from blinacheck.cli import main
 from blinacheck.engine.ruleset import RuleSet, load
 from blinacheck.report import RenderOptions, get
 from blinacheck.results.files import FileResult, LintReport
-from blinacheck.results.findings import Severity, Suppression
+from blinacheck.results.findings import Evidence, Severity, Suppression
 from blinacheck.run.lint import lint_file
 
 from .conftest import EXAMPLES, lint
@@ -173,6 +173,8 @@ def test_examples_report_has_no_external_references(builtin_rules: RuleSet) -> N
 
 
 def test_only_web_addresses_become_links(tmp_path: Path) -> None:
+    # A rule file with a javascript: link is refused when it loads (test_hostile_rules); an
+    # Evidence built in Python with one still never becomes a link, nor text in the page.
     (tmp_path / "house.yaml").write_text(
         """\
 rules:
@@ -184,15 +186,18 @@ rules:
     message: IT on Day {{intrathecal.cycle_day}}
     evidence:
       - source: clicking this must not run code
-        url: "javascript:alert(1)"
+        url: "https://example.org/replaced-below"
       - source: a real page
         url: https://example.org/guideline
 """
     )
-    ruleset = load([str(tmp_path)], builtin=False)
+    loaded = load([str(tmp_path)], builtin=False)
+    rule = loaded.rules[0]
+    hostile = (Evidence("clicking this must not run code", url="javascript:alert(1)"),)
+    ruleset = RuleSet([replace(rule, evidence=hostile + rule.evidence[1:])])
     markup = report_of([ADULT], ruleset)
-    assert 'href="javascript' not in markup
-    assert "clicking this must not run code (javascript:alert(1))" in markup
+    assert 'href="javascript' not in markup and "javascript:" not in markup
+    assert "clicking this must not run code" in markup
     links = [a.attrs["href"] for a in Page(markup).find("a", "evidence")]
     assert links == ["https://example.org/guideline"] * 3  # three IT doses
     assert_self_contained(markup)

@@ -55,8 +55,8 @@ def explain_text(rule: Any) -> str:
         out += _wrapped(f"{number}. {evidence.source}{flag}")
         if evidence.note:
             out += _wrapped(evidence.note, _INDENT + "   ")
-        if evidence.url:
-            out.append(f"{_INDENT}   {evidence.url}")
+        if evidence.link:
+            out.append(f"{_INDENT}   {evidence.link}")
     out += ["", "What to do"]
     out += _wrapped(what_to_do) if what_to_do else [f"{_INDENT}(see What it checks)"]
     out.append("")

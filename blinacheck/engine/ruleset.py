@@ -28,7 +28,7 @@ from ..read.source import (
     read_regular_file,
 )
 from ..results.display import printable
-from ..results.findings import Evidence, Severity
+from ..results.findings import Evidence, Severity, web_address
 from . import cel_ast, celenv
 from .fields import SUBJECT_TYPES, variables_for
 
@@ -41,10 +41,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def _web_address(value: Any) -> Any:
+    if isinstance(value, str) and web_address(value) is None:
+        raise ValueError(
+            f"'{value[:60]}' is not a web address; evidence links are http:// or https:// "
+            "addresses that a reader may follow (javascript:, data:, file: ... are refused)"
+        )
+    return value
+
+
 class EvidenceModel(_Model):
     source: Annotated[str, Field(min_length=3)]
     note: str | None = None
-    url: str | None = None
+    url: Annotated[str, BeforeValidator(_web_address)] | None = None
     unconfirmed: bool = False
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_NUMERIC_ONLY = re.compile(r"[\d\s./-]+")
+# Digits are ASCII 0-9 only, everywhere in the plan format: int() and \d would also read
+# Arabic-Indic or fullwidth digits as numbers (text stays text, docs/plan-format.md).
+_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_NUMERIC_ONLY = re.compile(r"[0-9\s./-]+")
 _MONTH_WORD = re.compile(r"[A-Za-z]{3,}")
-_RANGE = re.compile(r"\s*(-?\d+)\s*(?:(?:-|–|to|\.\.)\s*(-?\d+)\s*)?")
+_RANGE = re.compile(r"\s*(-?[0-9]+)\s*(?:(?:-|–|to|\.\.)\s*(-?[0-9]+)\s*)?")
 
 MAX_ABS_DAY = 400  # no cycle plans items more than about a year from its Day 1
 # Every day of a cycle lies within MAX_ABS_DAY days of its Day 1, so a Day 1 this far inside

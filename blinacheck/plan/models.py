@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -18,6 +19,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -50,6 +53,7 @@ def _as_date(value: Any) -> Any:
 
 def _as_day(value: Any) -> Any:
     if isinstance(value, str):
+        plain_number(value)
         try:
             day = int(value.strip())
         except ValueError:
@@ -99,10 +103,38 @@ MgDose = Annotated[units.Dose, BeforeValidator(_as_mg_dose)]
 Text = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=500)]
 
 
+def plain_number(value: str) -> str:
+    """Refuse a number written so that only a lenient parser reads it: ``1_5`` (int() and
+    float() read 15), Arabic-Indic, fullwidth or other non-ASCII digits. Text stays text."""
+    if "_" in value or not value.isascii():
+        raise ValueError(
+            f"'{value.strip()[:40]}' is not a number as written; use the digits 0-9 only "
+            "(no '_', no other scripts' digits), e.g. 15 or 2.5"
+        )
+    return value
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's type is a number (int or float, not bool), optional or annotated."""
+    if annotation in (int, float):
+        return True
+    if get_origin(annotation) in (Union, UnionType, Annotated):
+        return any(_numeric(arg) for arg in get_args(annotation) if arg is not type(None))
+    return False
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, allow_inf_nan=False, arbitrary_types_allowed=True
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, str) and field is not None and _numeric(field.annotation):
+            plain_number(value)
+        return value
 
 
 class Patient(_Model):

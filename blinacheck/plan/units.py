@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 # "microgram" in its spellings; the written spelling is kept so a rule can flag µg/ug.
 _MICRO = r"(?P<micro>mcg|micrograms?|µg|μg|ug)"
-_NUMBER = r"(?P<number>\d+(?:\.\d+)?)"
+_NUMBER = r"(?P<number>[0-9]+(?:\.[0-9]+)?)"  # ASCII digits only, as in dates.py
 _INFUSION = re.compile(
     rf"\s*{_NUMBER}\s*{_MICRO}\s*(?P<per_m2>/\s*m(?:2|²|\^2)\s*)?/\s*(?:day|d|24\s*h)\s*",
     re.IGNORECASE,
 )
 _MG = re.compile(rf"\s*{_NUMBER}\s*mg\s*(?P<per_m2>/\s*m(?:2|²|\^2)\s*)?", re.IGNORECASE)
-_NAKED_DECIMAL = re.compile(r"\s*\.\d")
+_NAKED_DECIMAL = re.compile(r"\s*\.[0-9]")
 MAX_DIGITS = 12  # digits in a dose number, decimals included: more is a typo, not a dose
 
 

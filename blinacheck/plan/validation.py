@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -29,6 +30,11 @@ class PathProblem:
 
     def __repr__(self) -> str:
         return f"PathProblem({self.path!r}, {self.message!r})"
+
+
+# pydantic names its own validator steps in an error's location ("function-after[...]"); a
+# key of the file (a user's unknown key "functional") is never one of them.
+_VALIDATOR_TAG = re.compile(r"function-(?:after|before|wrap|plain)\[")
 
 
 def model_lookup(
@@ -67,7 +73,7 @@ def describe_error(error: Any, model_at: Callable[[Path], type[BaseModel]]) -> P
 
     ``model_at`` names the model that validates the mapping at a path, to list its allowed keys.
     """
-    loc: Path = tuple(p for p in error["loc"] if isinstance(p, int) or not p.startswith("function"))
+    loc: Path = tuple(p for p in error["loc"] if isinstance(p, int) or not _VALIDATOR_TAG.match(p))
     kind = error["type"]
     given = error.get("input")
     field_name = next((p for p in reversed(loc) if isinstance(p, str)), "value")

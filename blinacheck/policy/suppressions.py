@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from ..engine.ruleset import RULE_ID
-from ..read.comments import comments, split_lines
+from ..read.comments import comments
+from ..read.source import split_lines
 
 # A directive may open the comment or follow earlier comment text after whitespace:
 # "# Day 1  # blinacheck: ignore[x] -- reason".

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import yaml
 
-# YAML's line breaks (PyYAML and libyaml agree), so line numbers match the linter's.
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+from .source import split_lines  # the one line-end rule
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same marks, ten times faster
 _MAX = 2**62
 
@@ -31,10 +31,6 @@ class Comment:
 
 
 # --- comments --------------------------------------------------------------------------------
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 def _scalar_spans(text: str) -> tuple[list[tuple[int, int, int, int]], int | None]:

@@ -156,7 +156,7 @@ def render_rule(rule: Rule) -> str:
     out += ["Evidence:", ""]
     for number, evidence in enumerate(rule.evidence, start=1):
         source = _link_text(evidence.source)
-        line = f"{number}. [{source}]({evidence.url})" if evidence.url else f"{number}. {source}"
+        line = f"{number}. [{source}]({evidence.link})" if evidence.link else f"{number}. {source}"
         if evidence.note:
             line += f" — {' '.join(evidence.note.split())}"
         if evidence.unconfirmed:

@@ -47,7 +47,7 @@ def annotation(finding: Finding) -> str:
     message = printable(finding.message, keep_newlines=True)  # a line end: %0A, below
     if finding.evidence:
         first = finding.evidence[0]
-        source = printable(first.source) + (f" ({printable(first.url)})" if first.url else "")
+        source = printable(first.source) + (f" ({printable(first.link)})" if first.link else "")
         message += f"\nEvidence: {source}"
     return f"::{COMMANDS[finding.severity]} {properties}::{escape_data(message)}"
 

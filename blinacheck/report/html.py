@@ -332,17 +332,10 @@ def _where(finding: Finding, plan: cal.PlanCalendar | None) -> str:
     return "<br>".join(e(p) for p in parts)
 
 
-def _safe_url(url: str | None) -> str | None:
-    """Only plain web addresses become links; anything else (javascript:, data:, file:) is text."""
-    if url and url.strip().lower().startswith(("https://", "http://")):
-        return url.strip()
-    return None
-
-
 def _evidence(evidence: Iterable[Evidence]) -> str:
     items = []
     for item in evidence:
-        url = _safe_url(item.url)
+        url = item.link  # only plain web addresses become links (results.findings.web_address)
         if url is not None:
             source = (
                 f'<a class="evidence" href="{e(url)}" rel="noopener noreferrer">'
@@ -350,8 +343,6 @@ def _evidence(evidence: Iterable[Evidence]) -> str:
             )
         else:
             source = e(item.source)
-            if item.url:
-                source += f" ({e(item.url)})"
         if item.note:
             source += f" — {e(item.note)}"
         if item.unconfirmed:

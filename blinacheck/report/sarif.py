@@ -85,8 +85,8 @@ def _evidence_text(evidence: tuple[Evidence, ...]) -> list[str]:
         line = f"- {item.source}"
         if item.note:
             line += f": {item.note}"
-        if item.url:
-            line += f" <{item.url}>"
+        if item.link:
+            line += f" <{item.link}>"
         if item.unconfirmed:
             line += " (unconfirmed)"
         lines.append(line)
@@ -101,7 +101,7 @@ def _md(text: str) -> str:
 def _evidence_markdown(evidence: tuple[Evidence, ...]) -> list[str]:
     lines = []
     for item in evidence:
-        source = f"[{_md(item.source)}]({item.url})" if item.url else _md(item.source)
+        source = f"[{_md(item.source)}]({item.link})" if item.link else _md(item.source)
         line = f"- {source}"
         if item.note:
             line += f": {_md(item.note)}"

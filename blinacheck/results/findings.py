@@ -91,6 +91,21 @@ OWN_CHECKS: dict[str, OwnCheck] = {
 }
 
 
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is a plain web address (http or https, with a host), else None.
+
+    Evidence links are followed by people from reports: javascript:, data:, file: or any other
+    scheme is refused when a rule file loads, and dropped from every output.
+    """
+    if url is None:
+        return None
+    text = url.strip()
+    scheme, _, rest = text.partition("://")
+    web = scheme.lower() in ("http", "https") and bool(rest) and not rest.startswith("/")
+    plain = not any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+    return text if web and plain else None
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One citation behind a rule."""
@@ -100,12 +115,17 @@ class Evidence:
     url: str | None = None
     unconfirmed: bool = False
 
+    @property
+    def link(self) -> str | None:
+        """The URL when it is a plain web address; outputs show only this (web_address)."""
+        return web_address(self.url)
+
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"source": self.source}
         if self.note:
             data["note"] = self.note
-        if self.url:
-            data["url"] = self.url
+        if self.link:
+            data["url"] = self.link
         if self.unconfirmed:
             data["unconfirmed"] = True
         return data

@@ -15,6 +15,7 @@ from ..read import readers
 from ..read.source import (
     DEFAULT_MAX_BYTES,
     NotRegularFile,
+    position,
     read_regular_file,
 )
 from ..results.display import printable
@@ -71,8 +72,23 @@ def lint_bytes(
 
 
 def lint_text(text: str, ruleset: RuleSet, path: str = "<text>") -> FileResult:
-    """Lint plan text (YAML or JSON) given as a string."""
-    return lint_bytes(text.encode("utf-8"), path, ruleset)
+    """Lint plan text (YAML or JSON) given as a string.
+
+    A lone surrogate (a str that is not valid Unicode, as surrogateescape decoding makes) has
+    no UTF-8 form: it is an invalid-plan finding at its place, like a byte that is not UTF-8.
+    """
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bom = int(text.startswith("\ufeff"))  # not part of the text's first line
+        line, column = position(text[bom:], exc.start - bom)
+        code = ord(text[exc.start])
+        message = (
+            f"U+{code:04X} is a lone surrogate, not a character: the text is not valid "
+            "Unicode; decode the file as UTF-8 and report its bad bytes instead"
+        )
+        return FileResult(path, [invalid(path, line, column, message)])
+    return lint_bytes(raw, path, ruleset)
 
 
 def lint_file(
