@@ -54,6 +54,7 @@ __all__ = [
     "Severity",
     "Suppression",
     "builtin_ruleset",
+    "convert_file",
     "lint_file",
     "lint_paths",
     "lint_text",
@@ -169,6 +170,28 @@ def lint_paths(
         baseline_file=baseline,
         write_baseline=write_baseline,
     )
+
+
+def convert_file(path: str, to: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Convert a plan file (YAML/JSON plan or FHIR; ``-`` is standard input) to ``to``:
+    ``fhir-r4``, ``fhir-r5`` or ``yaml`` (docs/fhir.md). Returns an object with ``text`` (None
+    when the plan is not valid) and ``findings`` (its invalid-plan findings then). Raises
+    :class:`PathError` if the file cannot be read."""
+    import sys
+
+    from .run import convert
+
+    if to not in convert.TARGETS:
+        raise ValueError(f"unknown target '{to}'; choose one of {', '.join(convert.TARGETS)}")
+    if path == "-":
+        raw = sys.stdin.buffer.read(max_bytes + 1)
+    else:
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise PathError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return convert.convert_bytes(raw, "<stdin>" if path == "-" else path, to, max_bytes=max_bytes)
 
 
 def render(

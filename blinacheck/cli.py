@@ -24,6 +24,7 @@ COMMANDS = {
     "explain": ("blinacheck.commands.explain", "Explain a rule: checks, evidence, example."),
     "schema": ("blinacheck.commands.schema", "Print the JSON Schema of the plan-file format."),
     "calendar": ("blinacheck.commands.calendar", "Draw each cycle of plans as a calendar."),
+    "convert": ("blinacheck.commands.convert", "Convert a plan to FHIR R4/R5 or to YAML."),
 }
 
 

@@ -218,6 +218,9 @@ def result(finding: Finding, rule_index: int) -> dict[str, object]:
         ],
         "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
     }
+    if finding.element:  # where the plan was read from FHIR: the element, in FHIR terms
+        location = data["locations"][0]  # type: ignore[index]
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.element, "kind": "element"}]
     if finding.suppressed is not None:
         data["suppressions"] = [
             {
@@ -233,6 +236,7 @@ def result(finding: Finding, rule_index: int) -> dict[str, object]:
             ("cycle", finding.cycle),
             ("day", finding.day),
             ("pointer", finding.subject),
+            ("element", finding.element),
         )
         if value not in (None, "")
     }

@@ -33,6 +33,8 @@ SUPPRESSION_NOT_ALLOWED = "suppression-not-allowed"
 INVALID_SUPPRESSION = "invalid-suppression"
 UNUSED_SUPPRESSION = "unused-suppression"
 BASELINE_ENTRY_UNMATCHED = "baseline-entry-unmatched"
+# ... and about what a plan read from FHIR does not say (docs/fhir.md).
+NOT_JUDGED = "not-judged"
 
 
 class OwnCheck(NamedTuple):
@@ -87,6 +89,14 @@ OWN_CHECKS: dict[str, OwnCheck] = {
         Severity.INFO,
         "The baselined finding is gone (fixed, or the plan changed); regenerate the baseline "
         "with --write-baseline to prune it.",
+    ),
+    NOT_JUDGED: OwnCheck(
+        "Rules that could not judge the plan",
+        Severity.WARNING,
+        "The plan, read from FHIR, does not say something that some rules need (the "
+        "indication, whether a vaccine is live, an adverse event's grade); blinacheck does not "
+        "guess it. The message names what is missing, how to give it, and which rules could "
+        "not judge the plan (docs/fhir.md).",
     ),
 }
 
@@ -162,6 +172,10 @@ class Finding:
     subject: str = ""
     suppressed: Suppression | None = None
     title: str | None = field(default=None, compare=False)
+    # The element of the source a finding is about, in that source's own terms, where the plan
+    # was read from another format: a FHIRPath-like pointer such as
+    # "Bundle.entry[3].resource.dosageInstruction[1]" (docs/fhir.md). Empty for YAML plans.
+    element: str = ""
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -182,6 +196,8 @@ class Finding:
             "day": self.day,
             "evidence": [e.as_dict() for e in self.evidence],
         }
+        if self.element:
+            data["element"] = self.element
         if self.suppressed is not None:
             data["suppressed"] = {"kind": self.suppressed.kind, "reason": self.suppressed.reason}
         return data

@@ -25,7 +25,9 @@ from ..timeline import views as timeline_module
 from .discovery import STDIN, PathError
 
 
-def invalid(path: str, line: int, column: int, message: str, subject: str = "") -> Finding:
+def invalid(
+    path: str, line: int, column: int, message: str, subject: str = "", element: str = ""
+) -> Finding:
     return Finding(
         rule=INVALID_PLAN,
         severity=Severity.ERROR,
@@ -36,6 +38,7 @@ def invalid(path: str, line: int, column: int, message: str, subject: str = "") 
         evidence=(PLAN_FORMAT_EVIDENCE,),
         subject=subject,
         title="The plan file is not valid",
+        element=element,
     )
 
 
@@ -55,9 +58,15 @@ def lint_bytes(
     if not explicit and not reading.claimed:
         return FileResult(path, [], document, is_plan=False)
     if document is None:
-        return FileResult(
-            path, [invalid(path, p.line, p.column, p.message) for p in reading.problems]
-        )
+        findings = [
+            invalid(path, p.line, p.column, p.message, *(2 * [getattr(p, "element", "")]))
+            for p in reading.problems
+        ]
+        return FileResult(path, sort_findings(findings))
+    if getattr(document, "fhir_version", None):  # read from FHIR (docs/fhir.md)
+        from . import fhir
+
+        return fhir.lint_document(document, path, ruleset)
     plan, problems = plan_module.validate(document)
     if plan is None:
         findings = []

@@ -1,0 +1,251 @@
+"""FHIR in: the hand-built bundles give their exact findings at their FHIR elements, and what is
+wrong in the FHIR is a located invalid-plan finding in FHIR terms (docs/fhir.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from blinacheck.engine.ruleset import RuleSet
+from blinacheck.plan import models
+from blinacheck.results.files import FileResult
+from blinacheck.run import lint
+
+from .conftest import REPO, run_blinacheck
+
+FIXTURES = REPO / "tests" / "fhir"
+Row = tuple[int, int, str, str, int | None, int | None, str]
+
+
+def _rows(result: FileResult) -> list[Row]:
+    return [
+        (f.line, f.column, f.rule, str(f.severity), f.cycle, f.day, f.element)
+        for f in result.findings
+    ]
+
+
+def _plan(result: FileResult) -> models.Plan:
+    assert result.document is not None
+    plan, problems = models.validate(result.document)
+    assert plan is not None, problems
+    return plan
+
+
+def _lint_file(name: str, rules: RuleSet) -> FileResult:
+    return lint.lint_file(str(FIXTURES / name), rules)
+
+
+def test_clean_adult_course_r4_has_no_findings(builtin_rules: RuleSet) -> None:
+    result = _lint_file("adult-rr-r4.json", builtin_rules)
+    assert _rows(result) == []
+    plan = _plan(result)
+    patient = plan.patient
+    assert patient is not None
+    assert (patient.age_years, patient.weight_kg, patient.height_cm) == (42, 78, 176)
+    assert [c.cycle for c in plan.cycles] == [1, 2]
+    assert [len(c.intrathecal) for c in _plan(result).cycles] == [2, 1]
+    assert _plan(result).cycles[0].premedication[0].minutes_before == 60
+    assert _plan(result).cycles[0].hospitalization == [(1, 9)]
+
+
+def test_child_with_it_on_day_1_r5(builtin_rules: RuleSet) -> None:
+    result = _lint_file("child-it-day-1-r5.json", builtin_rules)
+    assert _rows(result) == [
+        (283, 19, "it-on-infusion-day-1", "error", 1, 1, "Bundle.entry[7].resource"),
+    ]
+    text = (FIXTURES / "child-it-day-1-r5.json").read_text().splitlines()
+    assert '"id": "intrathecal-c1-1"' in text[284]  # the IT MedicationRequest itself
+    assert _plan(result).patient is not None
+    assert _plan(result).patient.age_years == 7  # from birthDate 2018-11-20 on Day 1, 2026-03-09
+
+
+def test_per_m2_step_up_above_the_cap_r4(builtin_rules: RuleSet) -> None:
+    result = _lint_file("adult-per-m2-above-cap-r4.json", builtin_rules)
+    rate = "Bundle.entry[4].resource.dosageInstruction[{}].doseAndRate[0].rateQuantity"
+    assert _rows(result) == [
+        (136, 17, "dose-above-cap", "error", 1, 1, rate.format(0)),
+        (136, 17, "dose-basis-mismatch", "error", 1, 1, rate.format(0)),
+        (158, 17, "dose-above-cap", "error", 1, 8, rate.format(1)),
+        (158, 17, "dose-basis-mismatch", "error", 1, 8, rate.format(1)),
+    ]
+    assert _plan(result).patient is not None
+    # 172 [lb_av] x 0.45359237 kg and 69.3 [in_i] x 2.54 cm, exact UCUM definitions
+    assert _plan(result).patient.weight_kg == pytest.approx(78.0179, abs=1e-4)
+    assert _plan(result).patient.height_cm == pytest.approx(176.022, abs=1e-3)
+
+
+# --- problems in the FHIR itself ------------------------------------------------------------
+
+_ORDER = """{
+  "resourceType": "Bundle",
+  "type": "collection",
+  "entry": [
+    {"resource": {"resourceType": "Patient", "id": "p", "birthDate": "1980-05-01"}},
+    {"resource": {
+      "resourceType": "MedicationRequest", "id": "blin", "status": "active",
+      "intent": "order", "subject": {"reference": "Patient/p"},
+      "medicationCodeableConcept": {"text": "Blinatumomab"},
+      "dosageInstruction": [
+        {"timing": {"repeat": {"boundsPeriod": {"start": "2026-03-02", "end": "2026-03-08"}}},
+         "doseAndRate": [{"rateQuantity": {"value": 9, "unit": "mcg/day",
+                          "system": "http://unitsofmeasure.org", "code": "ug/d"}}]},
+        {"timing": {"repeat": {"boundsPeriod": {"start": "2026-03-09", "end": "2026-03-29"}}},
+         "doseAndRate": [{"rateQuantity": {"value": 28, "unit": "mcg/day",
+                          "system": "http://unitsofmeasure.org", "code": "ug/d"}}]}
+      ]}}
+  ]
+}
+"""
+
+
+def _invalid(text: str, rules: RuleSet) -> list[tuple[int, int, str, str]]:
+    result = lint.lint_bytes(text.encode(), "bundle.json", rules)
+    return [(f.line, f.column, f.element, f.message) for f in result.findings]
+
+
+def test_a_step_without_rate(builtin_rules: RuleSet) -> None:
+    text = _ORDER.replace('"doseAndRate": [{"rateQuantity": {"value": 9', '"x": [{"y": {"value": 9')
+    text = text.replace('"x"', '"doseAndRate"').replace('"y"', '"doseQuantity"')
+    found = _invalid(text, builtin_rules)
+    assert found == [
+        (
+            12,
+            43,
+            "Bundle.entry[1].resource.dosageInstruction[0].doseAndRate[0].doseQuantity",
+            "a doseQuantity without a rate is read as a daily dose only when the timing says "
+            "once a day (repeat.frequency 1, period 1, periodUnit d); give "
+            "doseAndRate.rateQuantity in ug/d instead",
+        )
+    ]
+
+
+def test_no_dose_and_rate_at_all(builtin_rules: RuleSet) -> None:
+    second = _ORDER.index('"doseAndRate": [{"rateQuantity": {"value": 28')
+    end = _ORDER.index("}}]}", second) + 3
+    text = _ORDER[:second] + '"text": "28 mcg/day"' + _ORDER[end:]
+    ((line, column, element, message),) = _invalid(text, builtin_rules)
+    assert (line, column, element) == (14, 9, "Bundle.entry[1].resource.dosageInstruction[1]")
+    assert message.startswith("the blinatumomab infusion has no rate")
+
+
+def test_a_unit_ucum_cannot_convert(builtin_rules: RuleSet) -> None:
+    text = _ORDER.replace('"code": "ug/d"}}]},', '"code": "ug/h"}}]},', 1)
+    ((line, column, element, message),) = _invalid(text, builtin_rules)
+    assert (line, column) == (12, 43)
+    assert element == "Bundle.entry[1].resource.dosageInstruction[0].doseAndRate[0].rateQuantity"
+    assert "is in 'ug/h', which is not an infusion rate" in message
+
+
+def test_overlapping_steps(builtin_rules: RuleSet) -> None:
+    text = _ORDER.replace('"start": "2026-03-09"', '"start": "2026-03-08"')
+    ((line, column, element, message),) = _invalid(text, builtin_rules)
+    assert (line, column, element) == (14, 9, "Bundle.entry[1].resource.dosageInstruction[1]")
+    assert message.startswith("blinatumomab dosageInstructions overlap: 2026-03-08")
+
+
+def test_a_date_that_is_not_a_date(builtin_rules: RuleSet) -> None:
+    text = _ORDER.replace('"end": "2026-03-29"', '"end": "2026-02-30"')
+    ((line, column, element, message),) = _invalid(text, builtin_rules)
+    assert (line, column) == (14, 79)
+    assert element.endswith("dosageInstruction[1].timing.repeat.boundsPeriod.end")
+    assert message == "boundsPeriod.end: '2026-02-30' is not a date: there is no such day"
+    text = _ORDER.replace('"end": "2026-03-29"', '"end": "2026-03"')
+    ((line, column, element, message),) = _invalid(text, builtin_rules)
+    assert element.endswith("dosageInstruction[1].timing.repeat.boundsPeriod.end")
+    assert "is not a full date" in message
+
+
+def test_an_unknown_element_is_named_in_fhir_terms(builtin_rules: RuleSet) -> None:
+    text = _ORDER.replace('"intent": "order"', '"intent": "order", "dosage": []')
+    ((line, column, element, message),) = _invalid(text, builtin_rules)
+    assert (line, column, element) == (8, 26, "Bundle.entry[1].resource.dosage")
+    assert message == (
+        "MedicationRequest.dosage is not an element of FHIR R4 MedicationRequest; "
+        "check its spelling"
+    )
+
+
+def test_no_indication_says_which_rules_could_not_judge(builtin_rules: RuleSet) -> None:
+    result = lint.lint_bytes(_ORDER.encode(), "bundle.json", builtin_rules)
+    not_judged = [f for f in result.findings if f.rule == "not-judged"]
+    assert len(not_judged) == 1
+    assert str(not_judged[0].severity) == "warning"
+    assert "the FHIR gives no indication" in not_judged[0].message
+    assert not_judged[0].message.endswith(
+        "these rules could not judge the plan: hospitalization-missing, premedication-missing, "
+        "step-up-outside-label"
+    )
+    assert not_judged[0].element == "Bundle.entry[1].resource"
+
+
+def test_not_about_blinatumomab_named_and_in_a_directory(tmp_path: Path) -> None:
+    other = {"resourceType": "Patient", "id": "p", "birthDate": "1980-05-01"}
+    (tmp_path / "patient.json").write_text(json.dumps(other))
+    named = run_blinacheck("lint", str(tmp_path / "patient.json"))
+    assert named.returncode == 1
+    assert "has no blinatumomab order" in named.stdout
+    found = run_blinacheck("lint", "-v", str(tmp_path))
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "patient.json" in found.stdout + found.stderr
+
+
+def test_hostile_json_is_located_not_a_traceback(builtin_rules: RuleSet) -> None:
+    deep = '{"resourceType": "Bundle", "entry": ' + "[" * 100 + "]" * 100 + "}"
+    (finding,) = lint.lint_bytes(deep.encode(), "deep.json", builtin_rules).findings
+    assert finding.rule == "invalid-plan"
+    duplicate = '{"resourceType": "Patient",\n "resourceType": "Bundle"}'
+    (finding,) = lint.lint_bytes(duplicate.encode(), "dup.json", builtin_rules).findings
+    assert finding.rule == "invalid-plan"
+
+
+# --- the documented examples (docs/fhir.md) run ------------------------------------------------
+
+DOC = (REPO / "docs" / "fhir.md").read_text()
+
+
+def test_documented_commands_run(tmp_path: Path) -> None:
+    import shutil
+
+    (tmp_path / "examples").mkdir()
+    shutil.copy(REPO / "examples" / "child-it-day-1.yaml", tmp_path / "examples")
+    (tmp_path / "tests" / "fhir").mkdir(parents=True)
+    shutil.copy(FIXTURES / "adult-rr-r4.json", tmp_path / "tests" / "fhir")
+    commands = [
+        ("blinacheck lint tests/fhir/adult-rr-r4.json", 0),
+        ("blinacheck convert examples/child-it-day-1.yaml --to fhir-r4 -o child.json", 0),
+        ("blinacheck convert child.json --to yaml", 0),
+    ]
+    outputs = []
+    for command, code in commands:
+        assert command in DOC
+        result = run_blinacheck(*command.split()[1:], cwd=tmp_path)
+        assert result.returncode == code, result.stdout + result.stderr
+        outputs.append(result.stdout)
+    assert "0 errors, 0 warnings, 0 info in 1 file" in outputs[0]
+    assert json.loads((tmp_path / "child.json").read_text())["resourceType"] == "Bundle"
+    assert "start: 2026-03-09" in outputs[2] and "dose: 5 mcg/m2/day" in outputs[2]
+
+
+def test_documented_everything_pipe_reads_a_bundle_on_stdin() -> None:
+    pipe = "| blinacheck lint --stdin-filename patient-123.json -"
+    assert pipe in DOC and "Patient/123/\\$everything" in DOC
+    bundle = (FIXTURES / "child-it-day-1-r5.json").read_text()
+    result = run_blinacheck("lint", "--stdin-filename", "patient-123.json", "-", input=bundle)
+    assert result.returncode == 1
+    assert "patient-123.json:283:19: error[it-on-infusion-day-1]" in result.stdout
+
+
+def test_json_and_sarif_carry_the_fhir_element() -> None:
+    path = str(FIXTURES / "child-it-day-1-r5.json")
+    as_json = json.loads(run_blinacheck("lint", "--format", "json", path).stdout)
+    assert [f["element"] for f in as_json["findings"]] == ["Bundle.entry[7].resource"]
+    sarif = json.loads(run_blinacheck("lint", "--format", "sarif", path).stdout)
+    (result,) = sarif["runs"][0]["results"]
+    location = result["locations"][0]
+    assert location["logicalLocations"] == [
+        {"fullyQualifiedName": "Bundle.entry[7].resource", "kind": "element"}
+    ]
+    assert location["physicalLocation"]["region"] == {"startLine": 283, "startColumn": 19}
+    assert result["properties"]["element"] == "Bundle.entry[7].resource"
