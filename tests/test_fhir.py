@@ -249,3 +249,48 @@ def test_json_and_sarif_carry_the_fhir_element() -> None:
     ]
     assert location["physicalLocation"]["region"] == {"startLine": 283, "startColumn": 19}
     assert result["properties"]["element"] == "Bundle.entry[7].resource"
+
+
+def test_template_plandefinition_r4(builtin_rules: RuleSet) -> None:
+    result = _lint_file("template-rr-r4.json", builtin_rules)
+    assert _rows(result) == [
+        (
+            323,
+            15,
+            "it-on-infusion-day-1",
+            "warning",
+            2,
+            1,
+            "Bundle.entry[0].resource.action[1].action[2]",
+        ),
+    ]
+    text = (FIXTURES / "template-rr-r4.json").read_text().splitlines()
+    assert '"title": "IT methotrexate 15 mg, day 1"' in text[323]
+    plan = _plan(result)
+    assert plan.patient is None and plan.indication == "relapsed-refractory"
+    assert [c.length_days for c in plan.cycles] == [42, 42]
+    assert [(s.days, s.dose.amount) for s in plan.cycles[0].infusion] == [
+        ((1, 7), 9),
+        ((8, 28), 28),
+    ]
+    assert [(p.day, p.minutes_before) for p in plan.cycles[0].premedication] == [(1, 60), (8, 60)]
+    assert [i.day for i in plan.cycles[0].intrathecal] == [-3, 15]
+    assert plan.cycles[0].hospitalization == [(1, 9)]
+    assert [b.hours for b in plan.cycles[0].bags] == [48, 24, 48, 24]
+
+
+def test_without_the_fhir_extra_a_fhir_file_says_to_install_it() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; sys.modules['fhir.resources'] = None\n"
+        "from blinacheck.cli import main\n"
+        f"main(['lint', {str(FIXTURES / 'adult-rr-r4.json')!r}])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "reading FHIR needs the optional package fhir.resources: pip install" in result.stdout
+    assert "Traceback" not in result.stderr

@@ -136,6 +136,8 @@ def _is_blinatumomab_plandefinition(index: Index, plan: Resource) -> bool:
 def medication_concept(index: Index, resource: Resource) -> tuple[Any, Path]:
     """The medication CodeableConcept of a MedicationRequest/Administration (R4 or R5)."""
     data = resource.data
+    if isinstance(data.get("productCodeableConcept"), dict):  # an ActivityDefinition
+        return data["productCodeableConcept"], (*resource.path, "productCodeableConcept")
     if isinstance(data.get("medicationCodeableConcept"), dict):
         return data["medicationCodeableConcept"], (*resource.path, "medicationCodeableConcept")
     reference: Any = data.get("medicationReference")
@@ -350,13 +352,14 @@ class _Reader:
 
     def _steps(self, order: Resource) -> list[Step]:
         steps = []
-        for number, dosage in items(order.data.get("dosageInstruction")):
-            at: Path = (*order.path, "dosageInstruction", number)
+        key = _dosage_key(order.data)
+        for number, dosage in items(order.data.get(key)):
+            at: Path = (*order.path, key, number)
             try:
                 steps.extend(self._step(dosage, at))
             except Problem as exc:
                 self.mapped.problems.append(exc)
-        if not steps and not items(order.data.get("dosageInstruction")):
+        if not steps and not items(order.data.get(key)):
             self.problem(
                 order.path,
                 "the blinatumomab MedicationRequest has no dosageInstruction: give one per "
@@ -699,9 +702,10 @@ class _Reader:
         if resource.type == "MedicationAdministration":
             dosage = resource.data.get("dosage")
             return (dosage if isinstance(dosage, dict) else {}), (*resource.path, "dosage")
-        for number, dosage in items(resource.data.get("dosageInstruction")):
+        key = _dosage_key(resource.data)
+        for number, dosage in items(resource.data.get(key)):
             if isinstance(dosage, dict):
-                return dosage, (*resource.path, "dosageInstruction", number)
+                return dosage, (*resource.path, key, number)
         return {}, resource.path
 
     def _dose(self, resource: Resource, dosage: dict[str, Any], at: Path) -> Value | None:
@@ -928,6 +932,10 @@ class _Reader:
                 found.append((str(value[0]), (*resource.path, "extension", value[1])))
             if resource.type == "Condition":
                 look(resource.data.get("code"), (*resource.path, "code"))
+            for number, context in items(resource.data.get("useContext")):  # PlanDefinition
+                if isinstance(context, dict):
+                    where: Path = (*resource.path, "useContext", number, "valueCodeableConcept")
+                    look(context.get("valueCodeableConcept"), where)
         for order in orders:
             for number, concept in items(order.data.get("reasonCode")):
                 look(concept, (*order.path, "reasonCode", number))
@@ -1065,6 +1073,11 @@ class _Reader:
             out.append(cycle)
         plan["cycles"] = out
         origins[("cycles",)] = cycles[0].src if cycles else ()
+
+
+def _dosage_key(data: dict[str, Any]) -> str:
+    """MedicationRequest.dosageInstruction; ActivityDefinition.dosage (templates)."""
+    return "dosage" if "dosage" in data and "dosageInstruction" not in data else "dosageInstruction"
 
 
 def _age(born: dt.date, on: dt.date) -> float:

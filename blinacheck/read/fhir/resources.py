@@ -27,6 +27,7 @@ class Index:
 
     def __init__(self, root: dict[str, Any]) -> None:
         self.root_type = str(root.get("resourceType", ""))
+        self._by_name: dict[str, Resource] = {}
         self.resources: list[Resource] = []
         if self.root_type == "Bundle":
             for number, entry in enumerate(_list(root.get("entry"))):
@@ -37,7 +38,6 @@ class Index:
                     )
         else:
             self._add(root, ())
-        self._by_name: dict[str, Resource] = {}
         for resource in self.resources:
             rid = resource.data.get("id")
             if isinstance(rid, str):
@@ -47,6 +47,17 @@ class Index:
             canonical = resource.data.get("url")
             if isinstance(canonical, str):
                 self._by_name.setdefault(canonical, resource)
+
+    @classmethod
+    def of(cls, resources: list[Resource]) -> Index:
+        """An index over given resources (a template's activities read as orders)."""
+        index = cls({"resourceType": "PlanDefinition"})
+        index.resources = list(resources)
+        index._by_name = {}
+        for resource in resources:
+            if resource.url:
+                index._by_name.setdefault(resource.url, resource)
+        return index
 
     def _add(self, data: dict[str, Any], path: Path, url: str = "") -> None:
         kind = data.get("resourceType")
