@@ -294,3 +294,81 @@ def test_without_the_fhir_extra_a_fhir_file_says_to_install_it() -> None:
     assert result.returncode == 1
     assert "reading FHIR needs the optional package fhir.resources: pip install" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_ungrouped_orders_by_contiguous_dates_and_an_administered_it(
+    builtin_rules: RuleSet,
+) -> None:
+    """No RequestGroup or CarePlan: contiguous dates are one cycle, a gap starts the next; an
+    intrathecal MedicationAdministration is placed by its date."""
+    bundle = json.loads(_ORDER)
+    second = json.loads(json.dumps(bundle["entry"][1]))
+    second["resource"]["id"] = "blin-2"
+    second["resource"]["dosageInstruction"] = second["resource"]["dosageInstruction"][1:]
+    period = second["resource"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]
+    period.update({"start": "2026-04-13", "end": "2026-05-10"})
+    administration = {
+        "resourceType": "MedicationAdministration",
+        "id": "it",
+        "status": "completed",
+        "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": {"text": "methotrexate"},
+        "effectiveDateTime": "2026-04-27",
+        "dosage": {
+            "route": {"coding": [{"system": "http://snomed.info/sct", "code": "72607000"}]},
+            "dose": {
+                "value": 15,
+                "unit": "mg",
+                "system": "http://unitsofmeasure.org",
+                "code": "mg",
+            },
+        },
+    }
+    bundle["entry"] += [second, {"resource": administration}]
+    result = lint.lint_bytes(json.dumps(bundle, indent=1).encode(), "b.json", builtin_rules)
+    assert not [f for f in result.findings if f.rule == "invalid-plan"], result.findings
+    plan = _plan(result)
+    assert [(c.cycle, str(c.start)) for c in plan.cycles] == [(1, "2026-03-02"), (2, "2026-04-13")]
+    assert [len(c.infusion) for c in plan.cycles] == [2, 1]
+    (it,) = plan.cycles[1].intrathecal
+    assert (str(it.date), it.drugs, it.dose and it.dose.amount) == (
+        "2026-04-27",
+        ["methotrexate"],
+        15,
+    )
+    assert plan.patient is not None and plan.patient.age_years == 45  # born 1980-05-01
+
+
+def test_what_the_fhir_does_not_say_is_not_judged_not_guessed(builtin_rules: RuleSet) -> None:
+    bundle = json.loads(_ORDER)
+    condition = {
+        "resourceType": "Condition",
+        "id": "c",
+        "subject": {"reference": "Patient/p"},
+        "code": {
+            "coding": [
+                {"system": "urn:blinacheck:fhir:CodeSystem:indication", "code": "mrd-positive"}
+            ]
+        },
+    }
+    immunization = {
+        "resourceType": "Immunization",
+        "id": "mmr",
+        "status": "completed",
+        "vaccineCode": {"text": "MMR"},
+        "patient": {"reference": "Patient/p"},
+        "occurrenceDateTime": "2026-03-20",
+    }
+    bundle["entry"] += [{"resource": condition}, {"resource": immunization}]
+    result = lint.lint_bytes(json.dumps(bundle).encode(), "b.json", builtin_rules)
+    notes = [(f.rule, str(f.severity), f.element, f.message) for f in result.findings]
+    assert (
+        "not-judged",
+        "warning",
+        "Bundle.entry[3].resource",
+        "the Immunization (MMR) does not say whether the vaccine is live (extension "
+        "urn:blinacheck:fhir:StructureDefinition:live-vaccine); the live-vaccine rules could "
+        "not judge it",
+    ) in notes
+    assert _plan(result).indication == "mrd-positive"
+    assert _plan(result).vaccinations == []
