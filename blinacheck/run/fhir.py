@@ -8,6 +8,7 @@ finding names those rules (nothing is guessed; docs/fhir.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..engine import evaluate
@@ -18,7 +19,6 @@ from ..read.source import Document
 from ..results.files import FileResult
 from ..results.findings import NOT_JUDGED, Evidence, Finding, Severity, sort_findings
 from ..timeline import views as timeline_module
-from .lint import invalid
 
 _EVIDENCE = (Evidence("blinacheck FHIR mapping, docs/fhir.md"),)
 
@@ -38,8 +38,11 @@ def not_judged(path: str, line: int, column: int, message: str, element: str) ->
     )
 
 
-def lint_document(read: Document, path: str, ruleset: RuleSet) -> FileResult:
-    """Lint a plan read from FHIR (a read.fhir.reader.FhirDocument)."""
+def lint_document(
+    read: Document, path: str, ruleset: RuleSet, invalid: Callable[..., Finding]
+) -> FileResult:
+    """Lint a plan read from FHIR (a read.fhir.reader.FhirDocument); ``invalid`` makes the
+    invalid-plan findings (run.lint's, passed in: run.lint imports this module)."""
     assert isinstance(read, reader.FhirDocument)
     document = read
     plan, problems = plan_module.validate(document)

@@ -66,7 +66,7 @@ def lint_bytes(
     if getattr(document, "fhir_version", None):  # read from FHIR (docs/fhir.md)
         from . import fhir
 
-        return fhir.lint_document(document, path, ruleset)
+        return fhir.lint_document(document, path, ruleset, invalid)
     plan, problems = plan_module.validate(document)
     if plan is None:
         findings = []

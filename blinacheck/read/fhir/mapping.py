@@ -114,20 +114,8 @@ class Mapped:
 
 
 def map_document(root: dict[str, Any]) -> Mapped:
-    index = Index(root)
-    plans = index.of_type("PlanDefinition")
-    if any(_is_blinatumomab_plandefinition(index, p) for p in plans):
-        from . import templates
-
-        mapped: Mapped = templates.map_plandefinition(index)
-        return mapped
-    return _Reader(index).read()
-
-
-def _is_blinatumomab_plandefinition(index: Index, plan: Resource) -> bool:
-    from . import templates
-
-    return templates.names_blinatumomab_anywhere(index, plan)
+    """The plan values of a FHIR file of orders (a PlanDefinition: see templates.py)."""
+    return _Reader(Index(root)).read()
 
 
 # --- medications -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..jsonpos import JsonDocument, load_json
 from ..source import DEFAULT_MAX_BYTES, Path, Problem, SourceError, decode
-from . import mapping
+from . import mapping, templates
 from .resources import Index, pointer
 
 
@@ -99,7 +99,7 @@ def read(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> FhirRead:
         position = source.locate(path, key=key)
         return Located(*position, message, pointer(index.root_type, _existing(source, path)))
 
-    mapped = mapping.map_document(root)
+    mapped = templates.map_document(root)
     result = FhirRead(True, mapped.about_blinatumomab, template=mapped.template)
     if not mapped.about_blinatumomab:
         return result

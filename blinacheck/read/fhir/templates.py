@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..source import Path
-from . import vocab
+from . import mapping, vocab
 from .resources import Index, Resource, extension_value, has_code, items, names_blinatumomab
 
 _PLAN_TYPES = ("order-set", "protocol", "clinical-protocol", "workflow-definition")
@@ -53,10 +53,16 @@ def _timing(action: dict[str, Any]) -> Any:
     return action.get("timingTiming")
 
 
-def map_plandefinition(index: Index) -> Any:
-    from . import mapping
+def map_document(root: dict[str, Any]) -> mapping.Mapped:
+    """The plan of a file: its blinatumomab PlanDefinition's, if it has one; else its orders'."""
+    index = Index(root)
+    for plan in index.of_type("PlanDefinition"):
+        if names_blinatumomab_anywhere(index, plan):
+            return map_plandefinition(index, plan)
+    return mapping.map_document(root)
 
-    plan = next(p for p in index.of_type("PlanDefinition") if names_blinatumomab_anywhere(index, p))
+
+def map_plandefinition(index: Index, plan: Resource) -> mapping.Mapped:
     synthetic: list[Resource] = [plan]
     for number, cycle_action in items(plan.data.get("action")):
         if not isinstance(cycle_action, dict):
@@ -112,13 +118,11 @@ def _inpatient(action: dict[str, Any]) -> bool:
 
 
 def _stay_days(action: dict[str, Any]) -> str | None:
-    from .mapping import day_ranges, days_of_cycle
-
     given = extension_value(action, vocab.EXT_CYCLE_DAYS)
     if given is not None:
         return str(given[0])
-    days = days_of_cycle(_timing(action))
+    days = mapping.days_of_cycle(_timing(action))
     if not days:
         return None
-    first, last = day_ranges(days)[0]
+    first, last = mapping.day_ranges(days)[0]
     return f"{first}-{last}" if first != last else str(first)
