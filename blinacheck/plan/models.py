@@ -254,6 +254,16 @@ def validate(document: Document) -> tuple[Plan | None, list[PathProblem]]:
                 f"{FORMAT_VERSION}",
             )
         ]
+    if "$schema" in data:  # names the file's JSON Schema for editors; nothing to blinacheck
+        if not isinstance(data["$schema"], str):
+            return None, [
+                PathProblem(
+                    ("$schema",),
+                    "'$schema' names the plan's JSON Schema for editors: write it as text "
+                    "(a URL or a path)",
+                )
+            ]
+        data = {key: value for key, value in data.items() if key != "$schema"}
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
