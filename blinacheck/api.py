@@ -202,17 +202,29 @@ def render(
     color: bool = False,
     verbose: bool = False,
     record: RecordContext | None = None,
+    omit_suppressed: bool = False,
+    docs_url: str | None = None,
 ) -> str:
     """Render findings as the CLI prints them; ``format`` is one of :data:`FORMATS`.
 
     ``ruleset`` lets the ``sarif`` format describe every loaded rule, not only those that fired.
     ``record`` (see :func:`record_context`) fills the html format's verification header.
+    For ``sarif``, ``omit_suppressed`` leaves overridden and baselined findings out, and
+    ``docs_url`` (where blinacheck's docs/ are published) gives ``informationUri`` and each
+    rule's ``helpUri`` (docs/ci.md).
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format '{format}'; choose one of {', '.join(FORMATS)}")
     if isinstance(report, FileResult):
         report = LintReport(results=[report])
-    options = RenderOptions(color=color, verbose=verbose, ruleset=ruleset, record=record)
+    options = RenderOptions(
+        color=color,
+        verbose=verbose,
+        ruleset=ruleset,
+        record=record,
+        omit_suppressed=omit_suppressed,
+        docs_url=docs_url,
+    )
     return _reporter(format)(report, options)
 
 

@@ -115,6 +115,18 @@ class ByteSize(click.ParamType[int, Any]):
     metavar="NAME",
     help="With the path '-' (a plan on standard input): the name to report it under.",
 )
+@click.option(
+    "--sarif-omit-suppressed",
+    is_flag=True,
+    help="SARIF: leave overridden and baselined findings out (GitHub code scanning ignores "
+    "SARIF suppressions and would show them as open alerts).",
+)
+@click.option(
+    "--docs-url",
+    metavar="URL",
+    help="SARIF: where blinacheck's docs/ are published; gives informationUri and each "
+    "rule's helpUri (URL/rule-catalogue.md#RULE).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list files skipped as not being plans.")
 def command(
     paths: tuple[str, ...],
@@ -133,6 +145,8 @@ def command(
     max_file_size: int,
     jobs: int | None,
     stdin_filename: str | None,
+    sarif_omit_suppressed: bool,
+    docs_url: str | None,
     verbose: bool,
 ) -> None:
     """Lint plan files, or directories searched for them."""
@@ -196,6 +210,8 @@ def command(
         color=color,
         verbose=verbose,
         record=record,
+        omit_suppressed=sarif_omit_suppressed,
+        docs_url=docs_url,
     )
     checked = [result.path for result in report.results]
     if output_format == "pdf":

@@ -31,6 +31,11 @@ class RenderOptions:
     ruleset: RuleSet | None = None
     # The verification record's header facts (report/record.py), for the html format.
     record: RecordContext | None = None
+    # SARIF: leave overridden and baselined findings out (GitHub code scanning ignores SARIF
+    # suppressions and would show them as open alerts), and the base URL of the published docs/
+    # (tool.driver.informationUri, each rule's helpUri).
+    omit_suppressed: bool = False
+    docs_url: str | None = None
 
 
 class Reporter(Protocol):

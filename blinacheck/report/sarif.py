@@ -21,6 +21,7 @@ from ..results.findings import (
     INVALID_PLAN,
     OWN_CHECKS,
     PLAN_FORMAT_EVIDENCE,
+    RULE_ERROR,
     Evidence,
     Finding,
     Severity,
@@ -36,6 +37,21 @@ SARIF_VERSION = "2.1.0"
 # GitHub code scanning knows as %SRCROOT%.
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "blinacheck/v1"
+# The one fingerprint GitHub code scanning reads. Its documented form is "<hash>:<n>"; blinacheck's
+# hash is its own stable fingerprint (rule, file, what the finding is about), never the text of
+# nearby lines, so an edit elsewhere keeps the alert. n is always 1: the fingerprint is unique.
+LINE_HASH = "primaryLocationLineHash"
+# GitHub code scanning's documented limits (docs/ci.md).
+MAX_DESCRIPTION = 1024
+# problem.severity, which GitHub code scanning shows when security-severity is absent.
+PROBLEM_SEVERITY = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "recommendation",
+}
+# Rules are exact tests on a declared schedule, not heuristics over code: a finding is what it
+# says (its evidence may still be unconfirmed, which the help says per rule).
+PRECISION = "very-high"
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 # Finding.suppressed.kind -> SARIF suppression kind: an override written in the plan file is
@@ -67,6 +83,22 @@ def fingerprint(finding: Finding) -> str:
     """
     path = Path(os.path.normpath(finding.path)).as_posix()
     return stable_key(finding.rule, path, finding.subject or finding.message)
+
+
+def line_hash(finding: Finding) -> str:
+    """``primaryLocationLineHash``, from blinacheck's stable fingerprint (see LINE_HASH)."""
+    return f"{fingerprint(finding)[:16]}:1"
+
+
+def short_text(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """The first paragraph, cut at a sentence (else a word) to at most ``limit`` characters."""
+    first = text.split("\n\n", 1)[0]
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 2]
+    end = cut.rfind(". ")
+    cut = cut[: end + 1] if end > limit // 2 else cut[: cut.rfind(" ")]
+    return cut + " …"
 
 
 def _unwrap(text: str) -> str:
@@ -128,22 +160,48 @@ def _descriptor(
     evidence: tuple[Evidence, ...],
     properties: dict[str, object],
     extra_help: list[str],
+    docs_url: str | None = None,
 ) -> dict[str, object]:
     description = _unwrap(description)
     descriptor: dict[str, object] = {
         "id": rule_id,
         "name": _camel(rule_id),
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": description or title},
+        "shortDescription": {"text": short_text(title)},
+        # GitHub keeps at most 1,024 characters here; the whole text is in help.
+        "fullDescription": {"text": short_text(description or title)},
         "help": _help(description or title, evidence, extra_help),
     }
+    if docs_url:
+        descriptor["helpUri"] = rule_uri(docs_url, rule_id)
     if severity is not None:
         descriptor["defaultConfiguration"] = {"level": level(severity)}
+        properties = {
+            **properties,
+            "precision": PRECISION,
+            "problem.severity": PROBLEM_SEVERITY[severity],
+        }
     descriptor["properties"] = properties
     return descriptor
 
 
-def rule_descriptor(rule: Rule) -> dict[str, object]:
+# The checks blinacheck makes itself are explained on these pages, not in the rule catalogue.
+OWN_CHECK_PAGES = {
+    INVALID_PLAN: "plan-format.md#invalid-input",
+    RULE_ERROR: "rules.md",
+}
+
+
+def rule_uri(docs_url: str, rule_id: str) -> str:
+    """The rule's page under the documentation base ``docs_url``: its section of the rule
+    catalogue, or for blinacheck's own checks the page that explains them."""
+    if rule_id in OWN_CHECKS:
+        page = OWN_CHECK_PAGES.get(rule_id, "overrides.md")
+    else:
+        page = f"rule-catalogue.md#{rule_id}"
+    return f"{docs_url.rstrip('/')}/{page}"
+
+
+def rule_descriptor(rule: Rule, docs_url: str | None = None) -> dict[str, object]:
     extra = []
     if rule.severity_cases:
         extra.append(
@@ -164,14 +222,15 @@ def rule_descriptor(rule: Rule) -> dict[str, object]:
             "builtin": rule.builtin,
         },
         extra,
+        docs_url,
     )
 
 
-def _own_descriptor(rule_id: str) -> dict[str, object]:
+def _own_descriptor(rule_id: str, docs_url: str | None) -> dict[str, object]:
     title, severity, description = OWN_CHECKS[rule_id]
     evidence = (PLAN_FORMAT_EVIDENCE,) if rule_id == INVALID_PLAN else ()
     return _descriptor(
-        rule_id, title, description, severity, evidence, {"tags": ["blinacheck"]}, []
+        rule_id, title, description, severity, evidence, {"tags": ["blinacheck"]}, [], docs_url
     )
 
 
@@ -186,11 +245,11 @@ def _seen_descriptor(finding: Finding) -> dict[str, object]:
 def driver_rules(report: LintReport, options: RenderOptions) -> list[dict[str, object]]:
     rules: list[dict[str, object]] = []
     if options.ruleset is not None:
-        rules += [rule_descriptor(rule) for rule in options.ruleset.rules]
+        rules += [rule_descriptor(rule, options.docs_url) for rule in options.ruleset.rules]
     described = {str(rule["id"]) for rule in rules}
     for rule_id in OWN_CHECKS:
         if rule_id not in described:
-            rules.append(_own_descriptor(rule_id))
+            rules.append(_own_descriptor(rule_id, options.docs_url))
             described.add(rule_id)
     for finding in report.findings:
         if finding.rule not in described:
@@ -216,7 +275,7 @@ def result(finding: Finding, rule_index: int) -> dict[str, object]:
                 }
             }
         ],
-        "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
+        "partialFingerprints": {FINGERPRINT: fingerprint(finding), LINE_HASH: line_hash(finding)},
     }
     if finding.element:  # where the plan was read from FHIR: the element, in FHIR terms
         location = data["locations"][0]  # type: ignore[index]
@@ -248,22 +307,26 @@ def result(finding: Finding, rule_index: int) -> dict[str, object]:
 def as_data(report: LintReport, options: RenderOptions) -> dict[str, object]:
     rules = driver_rules(report, options)
     index = {str(rule["id"]): position for position, rule in enumerate(rules)}
+    findings = [
+        f for f in report.findings if not (options.omit_suppressed and f.suppressed is not None)
+    ]
+    driver: dict[str, object] = {
+        "name": "blinacheck",
+        "version": __version__,
+        "semanticVersion": __version__,
+    }
+    if options.docs_url:
+        driver["informationUri"] = options.docs_url
+    driver["rules"] = rules
     return {
         "$schema": SCHEMA_URI,
         "version": SARIF_VERSION,
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "blinacheck",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": rules,
-                    }
-                },
+                "tool": {"driver": driver},
                 # Columns are counted in characters (code points), as the text output shows them.
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f, index[f.rule]) for f in report.findings],
+                "results": [result(f, index[f.rule]) for f in findings],
             }
         ],
     }
