@@ -18,10 +18,16 @@ from ..engine.ruleset import Rule
 from ..results.display import json_text
 from ..results.files import LintReport
 from ..results.findings import (
+    BASELINE_ENTRY_UNMATCHED,
     INVALID_PLAN,
+    INVALID_SUPPRESSION,
+    NOT_JUDGED,
     OWN_CHECKS,
     PLAN_FORMAT_EVIDENCE,
     RULE_ERROR,
+    SUPPRESSION_NOT_ALLOWED,
+    SUPPRESSION_WITHOUT_REASON,
+    UNUSED_SUPPRESSION,
     Evidence,
     Finding,
     Severity,
@@ -188,16 +194,25 @@ def _descriptor(
 OWN_CHECK_PAGES = {
     INVALID_PLAN: "plan-format.md#invalid-input",
     RULE_ERROR: "rules.md",
+    NOT_JUDGED: "fhir.md",
+    **dict.fromkeys(
+        (
+            INVALID_SUPPRESSION,
+            SUPPRESSION_WITHOUT_REASON,
+            SUPPRESSION_NOT_ALLOWED,
+            UNUSED_SUPPRESSION,
+            BASELINE_ENTRY_UNMATCHED,
+        ),
+        "overrides.md",
+    ),
 }
 
 
 def rule_uri(docs_url: str, rule_id: str) -> str:
     """The rule's page under the documentation base ``docs_url``: its section of the rule
     catalogue, or for blinacheck's own checks the page that explains them."""
-    if rule_id in OWN_CHECKS:
-        page = OWN_CHECK_PAGES.get(rule_id, "overrides.md")
-    else:
-        page = f"rule-catalogue.md#{rule_id}"
+    own = rule_id in OWN_CHECKS
+    page = OWN_CHECK_PAGES[rule_id] if own else f"rule-catalogue.md#{rule_id}"
     return f"{docs_url.rstrip('/')}/{page}"
 
 
