@@ -234,6 +234,7 @@ def render(
 # `explain`. Not in __all__: they are not part of the stable API.
 if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __getattr__
     from . import ruletest as ruletest
+    from .plan import draft as draft
     from .report import calendar as calendar
     from .report import catalogue as catalogue
     from .report import pdf as pdf
@@ -247,6 +248,7 @@ _LAZY = {
     "ruletest": ("blinacheck.ruletest", None),
     "catalogue": ("blinacheck.report.catalogue", None),
     "calendar": ("blinacheck.report.calendar", None),
+    "draft": ("blinacheck.plan.draft", None),
     "record_context": ("blinacheck.run.identity", "record_context"),
     "pdf": ("blinacheck.report.pdf", None),
 }

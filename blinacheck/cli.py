@@ -25,6 +25,7 @@ COMMANDS = {
     "schema": ("blinacheck.commands.schema", "Print the JSON Schema of the plan-file format."),
     "calendar": ("blinacheck.commands.calendar", "Draw each cycle of plans as a calendar."),
     "convert": ("blinacheck.commands.convert", "Convert a plan to FHIR R4/R5 or to YAML."),
+    "draft": ("blinacheck.commands.draft", "Write the label schedule for a patient as a plan."),
 }
 
 
