@@ -289,26 +289,28 @@ def test_refusals_say_why() -> None:
 # --- institution parameters -------------------------------------------------------------------
 
 
-def test_institution_params_shape_the_draft(tmp_path: Path) -> None:
+def test_institution_params_shape_the_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "blinacheck.toml").write_text(
         "[params.treatment-free-interval-short]\nmin_free_days = 21\n\n"
         "[params.bag-duration-unusual]\nusual_hours = [24.0, 96.0]\n",
         encoding="utf-8",
     )
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as where:
-        Path(where, "blinacheck.toml").write_bytes((tmp_path / "blinacheck.toml").read_bytes())
-        made = runner.invoke(
-            main,
-            ["draft", "--indication", "mrd-positive", "--cycles", "2", "--bag-hours", "96"],
-        )
-        assert made.exit_code == 0, made.output
-        plan = yaml.safe_load(made.stdout)
-        assert [c["length_days"] for c in plan["cycles"]] == [49, 49]
-        assert plan["cycles"][0]["bags"] == [{"days": "1-28", "hours": 96}]
-        refused = runner.invoke(main, ["draft", "--indication", "mrd-positive"])
-        assert refused.exit_code == 2
-        assert "--bag-hours 48: not a bag duration the rules in effect accept" in refused.stderr
+    monkeypatch.chdir(tmp_path)
+    # the configuration is found from the current directory
+    made = runner.invoke(
+        main,
+        ["draft", "--indication", "mrd-positive", "--cycles", "2", "--bag-hours", "96"],
+    )
+    assert made.exit_code == 0, made.output
+    plan = yaml.safe_load(made.stdout)
+    assert [c["length_days"] for c in plan["cycles"]] == [49, 49]
+    assert plan["cycles"][0]["bags"] == [{"days": "1-28", "hours": 96}]
+    refused = runner.invoke(main, ["draft", "--indication", "mrd-positive"])
+    assert refused.exit_code == 2
+    assert "--bag-hours 48: not a bag duration the rules in effect accept" in refused.stderr
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -377,7 +379,9 @@ def test_docs_draft_example_is_what_the_command_writes() -> None:
     )
 
 
-def test_readme_draft_lint_calendar_runs_as_shown(tmp_path: Path) -> None:
+def test_readme_draft_lint_calendar_runs_as_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- draft-lint-calendar:start -->\n```sh\n")[1].split("```")[0]
     commands = [line.split("#")[0].split() for line in block.replace("\\\n", " ").splitlines()]
@@ -387,11 +391,12 @@ def test_readme_draft_lint_calendar_runs_as_shown(tmp_path: Path) -> None:
         ["blinacheck", "calendar"],
     ]
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        made, linted, drawn = (runner.invoke(main, command[1:]) for command in commands)
-        assert made.exit_code == 0, made.output
-        assert linted.exit_code == 0, linted.output
-        assert linted.stdout == "0 errors, 0 warnings, 0 info in 1 file\n"
-        assert drawn.exit_code == 0, drawn.output
-        assert "Cycle 1 · Day 1 = Mon 2026-03-02" in drawn.stdout
-        assert "Cycle 2 · Day 1 = Mon 2026-04-13" in drawn.stdout
+    monkeypatch.chdir(tmp_path)
+    # in an empty directory, as a user would
+    made, linted, drawn = (runner.invoke(main, command[1:]) for command in commands)
+    assert made.exit_code == 0, made.output
+    assert linted.exit_code == 0, linted.output
+    assert linted.stdout == "0 errors, 0 warnings, 0 info in 1 file\n"
+    assert drawn.exit_code == 0, drawn.output
+    assert "Cycle 1 · Day 1 = Mon 2026-03-02" in drawn.stdout
+    assert "Cycle 2 · Day 1 = Mon 2026-04-13" in drawn.stdout
