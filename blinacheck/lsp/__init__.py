@@ -1,0 +1,1 @@
+"""``blinacheck lsp``: a language server over stdio, on pygls (the ``[lsp]`` extra)."""
