@@ -55,6 +55,9 @@ def _output_failed(exc: OSError) -> NoReturn:
     sys.exit(2)
 
 
+INTERRUPTED = 130  # exit code after Ctrl-C
+
+
 class LazyGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         if sys.stdout is None:
@@ -73,6 +76,11 @@ class LazyGroup(click.Group):
             if exc.errno in _FULL or isinstance(sys.stdout, _ClosedOutput):
                 _output_failed(exc)
             raise
+        except KeyboardInterrupt:
+            # Ctrl-C stops the run with the shell's code for SIGINT (128 + 2), whatever was
+            # under way, rule evaluation included; click alone would say "Aborted!", exit 1.
+            click.echo("blinacheck: interrupted", err=True)
+            ctx.exit(INTERRUPTED)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import weakref
-from typing import Any
+from typing import Any, NoReturn
 
 from . import cel_ast
 from .fields import variables_for
@@ -128,9 +128,9 @@ def compile_expression(subject: str, text: str) -> Any:
 #         [_params['rule-id']].map(params, (<the rule's expression>))[0])[0])[0]
 #
 # The indexes belong to the activation, not to the process: ``_ctx`` is bound in each
-# activation to the number of its own EvaluationContext, and the functions look the indexes up
-# there. Two threads linting at once (a RuleSet may be shared) each read their own plan. One
-# activation serves one file in one thread at a time (evaluate.apply creates it per call).
+# activation to its own number, and the functions look the indexes up by it (see
+# _CYCLE_INDEX). Two threads linting at once (a RuleSet may be shared) each read their own
+# plan. One activation serves one file in one thread at a time (evaluate.apply makes it).
 #
 # The rule's own expression is unchanged, sees the same names with the same values, and is
 # still checked (types, fields) as written; the wrapper adds three iterations to the budget.
@@ -207,7 +207,7 @@ def runtime_environment() -> Any:
         cel.FunctionDecl(
             name, [cel.Overload(f"{name}_int", cel.Type.INT, [cel.Type.INT], impl=impl)]
         )
-        for name, impl in (("_ci", _cycle_index), ("_si", _subject_index))
+        for name, impl in (("_ci", _CYCLE_INDEX.__getitem__), ("_si", _SUBJECT_INDEX.__getitem__))
     ]
     variables = {name: cel.Type.DYN for name in names}
     variables[_CONTEXT_VARIABLE] = cel.Type.INT
@@ -218,27 +218,19 @@ def runtime_environment() -> Any:
     )
 
 
-class EvaluationContext:
-    """Which subject the evaluation under way is about; one per activation."""
-
-    __slots__ = ("__weakref__", "cycle", "subject")
-
-    def __init__(self) -> None:
-        self.cycle = 0
-        self.subject = 0
-
-
-# Every live context by its number; an entry goes when its activation does.
-_CONTEXTS: weakref.WeakValueDictionary[int, EvaluationContext] = weakref.WeakValueDictionary()
+# Which subject the evaluation under way is about, by the number of its activation: the
+# number travels in the activation (``_ctx``), each activation reads its own entries, so two
+# threads never read each other's plan. The functions CEL calls are the dicts' own C-level
+# ``__getitem__``: no Python code runs inside an evaluation, so a Ctrl-C is never handled in
+# there (CEL would turn its KeyboardInterrupt into an "ABORTED" error value and go on).
+_CYCLE_INDEX: dict[int, int] = {}
+_SUBJECT_INDEX: dict[int, int] = {}
 _NUMBERS = itertools.count(1)
 
 
-def _cycle_index(number: int) -> int:
-    return _CONTEXTS[number].cycle
-
-
-def _subject_index(number: int) -> int:
-    return _CONTEXTS[number].subject
+def _forget(number: int) -> None:
+    _CYCLE_INDEX.pop(number, None)
+    _SUBJECT_INDEX.pop(number, None)
 
 
 class SharedActivation:
@@ -256,9 +248,9 @@ class SharedActivation:
         params: dict[str, dict[str, Any]],
     ) -> None:
         self.direct = _nested_in_plan(plan, cycles, subjects)
-        self.context = EvaluationContext()
-        number = next(_NUMBERS)
-        _CONTEXTS[number] = self.context
+        self.number = number = next(_NUMBERS)
+        _CYCLE_INDEX[number] = _SUBJECT_INDEX[number] = 0
+        weakref.finalize(self, _forget, number)
         data: dict[str, Any] = {
             "plan": plan,
             "patient": patient,
@@ -279,16 +271,31 @@ class SharedActivation:
         error). The subject is given by its ``position`` in its own list in the
         plan view, its ``ordinal`` among all subjects of its kind."""
         cel = _cel()
-        context = self.context
-        context.cycle = cycle if cycle is not None else 0
-        context.subject = position if self.direct and program.subject in DIRECT else ordinal
+        _CYCLE_INDEX[self.number] = cycle if cycle is not None else 0
+        _SUBJECT_INDEX[self.number] = (
+            position if self.direct and program.subject in DIRECT else ordinal
+        )
         try:
             value = program.runtime(rule_id, self.direct).eval(self.activation)
         except RuntimeError as exc:
+            if str(exc).startswith("ABORTED"):
+                raise KeyboardInterrupt from None
             raise CelEvalError(_eval_message(exc)) from None
         if value.type() == cel.Type.ERROR:
-            raise CelEvalError(str(value.value()))
+            raise_error(value.value())
         return value.plain_value()
+
+
+def raise_error(error: Any) -> NoReturn:
+    """Raise the CEL error value ``error``: CelEvalError, or KeyboardInterrupt for a Ctrl-C.
+
+    cel-expr-python turns a KeyboardInterrupt raised in Python code that CEL called into an
+    error value "ABORTED: ..." and nothing else does; it must stop the run like any Ctrl-C.
+    """
+    message = str(error)
+    if message.startswith("ABORTED"):
+        raise KeyboardInterrupt
+    raise CelEvalError(message)
 
 
 def _nested_in_plan(
