@@ -1,20 +1,16 @@
-"""Check field references in a compiled CEL expression against the subject schema.
+"""The call nodes of a compiled CEL expression, read from its serialized checked AST.
 
-With every variable declared ``dyn``, CEL's own checker accepts ``intrathecal.cycle_dya``; it
-would only fail at evaluation, on some plan, some day. To catch the typo when the rule set loads,
-we read the checked AST that ``Expression.serialize()`` returns (a ``google.protobuf.Any``
-holding a ``cel.expr.CheckedExpr``) with a small protobuf wire-format reader, and walk it with
-the types of :mod:`blinacheck.engine.fields`, comprehension variables included. No protobuf
-runtime is needed.
+cel-expr-python gives no access to the AST but ``Expression.serialize()`` (a
+``google.protobuf.Any`` holding a ``cel.expr.CheckedExpr``); this small wire-format reader turns
+that into :class:`Node` trees, so that load-time limits count real calls (``join()``, ``+``),
+not names in the text. Field references are checked by CEL itself, against the typed
+declarations of :mod:`celtypes`.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-from .fields import OBJECTS
 
 # --- protobuf wire format ---------------------------------------------------------------------
 
@@ -148,80 +144,3 @@ def parse_checked(serialized: bytes) -> tuple[Node, dict[int, int]]:
             assert isinstance(key, int) and isinstance(value, int)
             positions[key] = value
     return root, positions
-
-
-# --- the field check ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    offset: int  # character offset in the expression, -1 when unknown
-    message: str
-
-
-_SCALARS = {"int", "double", "string", "bool"}
-
-
-class _Checker:
-    def __init__(self, params: dict[str, str], positions: dict[int, int]) -> None:
-        self.params = params
-        self.positions = positions
-        self.problems: list[FieldProblem] = []
-
-    def fields_of(self, type_name: str) -> dict[str, str] | None:
-        if type_name == "params":
-            return self.params
-        spec = OBJECTS.get(type_name)
-        return {name: f.type for name, f in spec.items()} if spec is not None else None
-
-    def type_of(self, node: Node, scope: dict[str, str]) -> str:
-        if node.kind == "ident":
-            return scope.get(node.name, "dyn")
-        if node.kind == "select":
-            owner = self.type_of(node.children[0], scope) if node.children else "dyn"
-            return self._select(node, owner)
-        if node.kind == "comprehension":
-            range_type = self.type_of(node.iter_range, scope) if node.iter_range else "dyn"
-            inner = dict(scope)
-            inner[node.iter_var] = range_type[5:-1] if range_type.startswith("list<") else "dyn"
-            inner[node.accu_var] = "dyn"
-            for child in node.children:
-                self.type_of(child, inner)
-            return "dyn"
-        child_types = [self.type_of(child, scope) for child in node.children]
-        if node.kind == "call" and node.name == "_[_]" and child_types:
-            container = child_types[0]
-            return container[5:-1] if container.startswith("list<") else "dyn"
-        if node.kind == "call" and node.name == "size":
-            return "int"
-        return "dyn"
-
-    def _select(self, node: Node, owner: str) -> str:
-        if owner in _SCALARS or owner.startswith("list<"):
-            self._problem(node, f"'{node.name}' is selected from a {owner}, which has no fields")
-            return "dyn"
-        fields = self.fields_of(owner)
-        if fields is None:  # dyn or map: nothing known to check against
-            return "dyn"
-        if node.name not in fields:
-            known = sorted(fields)
-            guess = difflib.get_close_matches(node.name, known, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else ""
-            what = "declared params" if owner == "params" else owner
-            listing = ", ".join(known) if known else "none"
-            self._problem(node, f"{what} has no field '{node.name}'{hint} (fields: {listing})")
-            return "dyn"
-        return fields[node.name]
-
-    def _problem(self, node: Node, message: str) -> None:
-        self.problems.append(FieldProblem(self.positions.get(node.id, -1), message))
-
-
-def check_fields(
-    serialized: bytes, variables: dict[str, str], params: dict[str, str]
-) -> list[FieldProblem]:
-    """Problems with field references in a compiled expression, given the variables' types."""
-    root, positions = parse_checked(serialized)
-    checker = _Checker(params, positions)
-    checker.type_of(root, dict(variables))
-    return sorted(checker.problems, key=lambda p: p.offset)

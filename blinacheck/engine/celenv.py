@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import weakref
 from typing import Any, NoReturn
 
-from . import cel_ast
+from . import cel_ast, celtypes
+from .celtypes import ParamTypes
 from .fields import variables_for
 
 # Limits on what a rule file may ask of the evaluator (docs/limits.md). CEL itself has no I/O,
@@ -33,7 +35,11 @@ MAX_CALLS = {"_+_": 32, "join": 4, "format": 4}
 
 
 class CelCompileError(Exception):
-    """An expression that does not compile; the message is ready for a user."""
+    """An expression that does not compile; each message is ready for a user."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = list(messages)
 
 
 class CelEvalError(Exception):
@@ -59,13 +65,33 @@ def environment(subject: str) -> Any:
 
 
 def _clean(message: str) -> str:
-    lines = [line for line in str(message).splitlines() if line.strip()]
-    head = lines[0] if lines else "invalid expression"
-    for prefix in ("INVALID_ARGUMENT: ", "ERROR: "):
-        head = head.removeprefix(prefix)
-    head = head.replace("<input>:", "expression ").replace(" -1:-1:", ":")
-    picture = [line.replace(" [INVALID_ARGUMENT]", "") for line in lines[1:3]]
-    return "\n".join([head, *picture]) if picture else head
+    return _problems(message)[0]
+
+
+def _problems(message: str, params: ParamTypes = ()) -> list[str]:
+    """CEL's compile errors, one message each: what is wrong, where, and the line pictured."""
+    text = str(message).removeprefix("INVALID_ARGUMENT: ").removesuffix(" [INVALID_ARGUMENT]")
+    out: list[str] = []
+    seen: list[str] = []
+    for chunk in re.split(r"(?m)^ERROR: ", text):
+        lines = [line for line in chunk.splitlines() if line.strip()]
+        if not lines:
+            continue
+        head = lines[0].removeprefix("ERROR: ").replace(" -1:-1:", ":")
+        where, found, what = head.partition(": ")
+        explained = celtypes.explain(what, params)
+        if out and (explained == what or head in seen):
+            continue  # after the first error only the typos: the others tend to follow from it
+        seen.append(head)
+        if found and where.startswith("<input>:"):
+            head = (
+                f"{explained}, at expression {where.removeprefix('<input>:')}"
+                if explained != what
+                else f"expression {where.removeprefix('<input>:')}: {what}"
+            )
+        picture = [line.replace(" [INVALID_ARGUMENT]", "") for line in lines[1:3]]
+        out.append("\n".join([head, *picture]))
+    return out or ["invalid expression"]
 
 
 def _calls(serialized: bytes) -> dict[str, int]:
@@ -90,16 +116,23 @@ def _calls(serialized: bytes) -> dict[str, int]:
     return counts
 
 
-def compile_expression(subject: str, text: str) -> Any:
+def compile_expression(subject: str, text: str, params: ParamTypes | None = None) -> Any:
+    """Compile and check one expression of a rule over ``subject``.
+
+    With ``params`` (the rule's parameters and their types), fields are checked by CEL against
+    the typed declarations of :mod:`celtypes`; without, every variable is ``dyn`` (the built-in
+    rules, whose fields the test suite checks).
+    """
     if len(text) > MAX_EXPRESSION_CHARS:
         raise CelCompileError(
             f"expression is {len(text):,} characters long, over the limit of "
             f"{MAX_EXPRESSION_CHARS:,}; split the rule into simpler ones"
         )
+    env = environment(subject) if params is None else celtypes.environment(subject, params)
     try:
-        expression = environment(subject).compile(text)
+        expression = env.compile(text)
     except RuntimeError as exc:
-        raise CelCompileError(_clean(str(exc))) from None
+        raise CelCompileError(*_problems(str(exc), params or ())) from None
     calls = _calls(expression.serialize())
     for name, why in FORBIDDEN_FUNCTIONS.items():
         if calls.get(name):

@@ -29,8 +29,8 @@ from ..read.source import (
 )
 from ..results.display import printable
 from ..results.findings import Evidence, Severity, web_address
-from . import cel_ast, celenv
-from .fields import SUBJECT_TYPES, variables_for
+from . import celenv
+from .fields import SUBJECT_TYPES
 
 SeverityName = Literal["error", "warning", "info"]
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -312,20 +312,20 @@ def _compile_rule(
     model: RuleModel, document: Document, at: Path, file: str, builtin: bool, check_fields: bool
 ) -> tuple[Rule | None, list[RuleProblem]]:
     problems: list[RuleProblem] = []
-    variables = variables_for(model.for_each)
-    params = {name: param_type(value) for name, value in model.params.items()}
+    # The rule's params and their types: fields are checked against the typed declarations.
+    typed = (
+        tuple((name, param_type(value)) for name, value in model.params.items())
+        if check_fields
+        else None
+    )
 
     def compile_at(text: str, path: Path, what: str) -> Any:
         line, column = document.locate(path)
         try:
-            expression = celenv.compile_expression(model.for_each, text)
+            return celenv.compile_expression(model.for_each, text, typed)
         except celenv.CelCompileError as exc:
-            problems.append(RuleProblem(file, line, column, f"{what}: {exc}"))
+            problems.extend(RuleProblem(file, line, column, f"{what}: {m}") for m in exc.messages)
             return None
-        if check_fields:
-            for problem in cel_ast.check_fields(expression.serialize(), variables, params):
-                problems.append(RuleProblem(file, line, column, f"{what}: {problem.message}"))
-        return expression
 
     when = compile_at(model.when, (*at, "when"), f"rule '{model.id}' when")
     cases = []
