@@ -234,6 +234,7 @@ def render(
 # `explain`. Not in __all__: they are not part of the stable API.
 if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __getattr__
     from . import ruletest as ruletest
+    from .engine import fields as fields
     from .plan import draft as draft
     from .report import calendar as calendar
     from .report import catalogue as catalogue
@@ -246,6 +247,7 @@ _LAZY = {
     "collect_rarely": ("blinacheck.run.memory", "collect_rarely"),
     "summary_line": ("blinacheck.report.text", "summary_line"),
     "ruletest": ("blinacheck.ruletest", None),
+    "fields": ("blinacheck.engine.fields", None),
     "catalogue": ("blinacheck.report.catalogue", None),
     "calendar": ("blinacheck.report.calendar", None),
     "draft": ("blinacheck.plan.draft", None),

@@ -6,12 +6,11 @@ import re
 import textwrap
 from pathlib import Path
 
-import pytest
-
+from blinacheck.engine import fields
 from blinacheck.engine.ruleset import RuleSet, compile_sources, load
 from blinacheck.report import catalogue
 
-from .conftest import REPO
+from .conftest import REPO, run_blinacheck
 
 CATALOGUE = REPO / "docs" / "rule-catalogue.md"
 INSTITUTION_RULES = str(REPO / "docs" / "examples" / "institution" / "rules")
@@ -140,45 +139,81 @@ def test_markdown_special_characters_are_escaped_and_broken_examples_flagged() -
     assert text.count("\n1 rule.\n") == 1
 
 
-def test_check_option_reports_a_stale_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_option_reports_a_stale_file(tmp_path: Path) -> None:
     page = tmp_path / "catalogue.md"
-    args = ["--no-builtin-rules", "--rules", INSTITUTION_RULES]
+    args = ["rules", "--format", "markdown", "--no-builtin-rules", "--rules", INSTITUTION_RULES]
     page.write_text(
         catalogue.render(
-            load(args[2:], builtin=False),
+            load([INSTITUTION_RULES], builtin=False),
             command=(
-                "python -m blinacheck.report.catalogue --no-builtin-rules"
-                f" --rules {INSTITUTION_RULES}"
+                f"blinacheck rules --format markdown --no-builtin-rules --rules {INSTITUTION_RULES}"
             ),
         )
     )
-    assert catalogue.main([*args, "--check", str(page)]) == 0
+    fresh = run_blinacheck(*args, "--check", str(page))
+    assert (fresh.returncode, fresh.stderr) == (0, "")
     page.write_text(page.read_text() + "edited by hand\n")
-    assert catalogue.main([*args, "--check", str(page)]) == 1
-    assert (
-        "is out of date; regenerate it: python -m blinacheck.report.catalogue"
-        in capsys.readouterr().err
+    stale = run_blinacheck(*args, "--check", str(page))
+    assert stale.returncode == 1
+    assert stale.stderr == (
+        f"{page} is out of date; regenerate it: blinacheck rules --format markdown"
+        f" --no-builtin-rules --rules {INSTITUTION_RULES} -o {page}\n"
     )
-    assert catalogue.main(["--check", str(tmp_path / "missing.md")]) == 2
-    assert catalogue.main(["--rules", str(tmp_path / "no-rules")]) == 2
+    missing = run_blinacheck("rules", "--format", "markdown", "--check", str(tmp_path / "x.md"))
+    assert missing.returncode == 2 and "x.md: cannot read" in missing.stderr
+    no_rules = run_blinacheck("rules", "--format", "markdown", "--rules", str(tmp_path / "none"))
+    assert no_rules.returncode == 2 and "rules directory not found" in no_rules.stderr
 
 
 def test_output_option_writes_the_file_only_after_rendering(tmp_path: Path) -> None:
     page = tmp_path / "catalogue.md"
     page.write_text("old page\n")
-    args = ["--no-builtin-rules", "--rules", INSTITUTION_RULES, "-o", str(page)]
-    assert catalogue.main(args) == 0
+    args = ["rules", "--format", "markdown", "--no-builtin-rules", "--rules", INSTITUTION_RULES]
+    assert run_blinacheck(*args, "-o", str(page)).returncode == 0
     assert page.read_text().startswith("<!-- Generated from the rule files by")
     assert "## sth-dosing-weight-missing" in page.read_text()
     page.write_text("old page\n")
-    assert catalogue.main(["--rules", str(tmp_path / "no-rules"), "-o", str(page)]) == 2
+    failed = run_blinacheck(
+        "rules", "--format", "markdown", "--rules", str(tmp_path / "none"), "-o", str(page)
+    )
+    assert failed.returncode == 2
     assert page.read_text() == "old page\n"  # a failed run leaves the page as it was
 
 
-def test_main_prints_the_builtin_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
-    assert catalogue.main([]) == 0
-    out = capsys.readouterr().out
-    assert out == catalogue.render(load())
-    assert out.startswith(f"<!-- Generated from the rule files by `{catalogue.GENERATE_COMMAND}`")
+def test_the_command_prints_the_builtin_catalogue() -> None:
+    done = run_blinacheck("rules", "--format", "markdown")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == catalogue.render(load())
+    assert done.stdout.startswith(
+        f"<!-- Generated from the rule files by `{catalogue.GENERATE_COMMAND}`"
+    )
+
+
+def test_the_command_prints_and_checks_the_field_reference(tmp_path: Path) -> None:
+    done = run_blinacheck("rules", "--format", "fields")
+    assert (done.returncode, done.stdout) == (0, fields.markdown())
+    page = tmp_path / "fields.md"
+    page.write_text(fields.markdown())
+    assert run_blinacheck("rules", "--format", "fields", "--check", str(page)).returncode == 0
+    page.write_text("stale\n")
+    assert run_blinacheck("rules", "--format", "fields", "--check", str(page)).returncode == 1
+
+
+def test_output_and_check_only_go_with_a_generated_page(tmp_path: Path) -> None:
+    listed = run_blinacheck("rules", "-o", str(tmp_path / "list.txt"))
+    assert listed.returncode == 2
+    assert "-o and --check go with --format markdown or --format fields" in listed.stderr
+    assert not (tmp_path / "list.txt").exists()
+    both = run_blinacheck(
+        "rules", "--format", "markdown", "-o", str(tmp_path / "a"), "--check", str(tmp_path / "b")
+    )
+    assert both.returncode == 2 and "cannot be used together" in both.stderr
+
+
+def test_no_module_carries_a_command_line_of_its_own() -> None:
+    """The generated pages come from `blinacheck rules`; no module parses arguments itself."""
+    for module in (REPO / "blinacheck").rglob("*.py"):
+        source = module.read_text()
+        assert "import argparse" not in source, module
+        if module.name != "__main__.py":
+            assert 'if __name__ == "__main__"' not in source, module

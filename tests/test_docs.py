@@ -14,8 +14,7 @@ def test_field_reference_in_docs_matches_the_schema() -> None:
     block = re.search(r"<!-- fields:start[^>]*-->\n(.*)<!-- fields:end -->", text, re.DOTALL)
     assert block, "docs/rules.md lost its generated field reference"
     assert block.group(1) == fields.markdown(), (
-        "docs/rules.md is out of date: regenerate the block with "
-        "`python -m blinacheck.engine.fields`"
+        "docs/rules.md is out of date: regenerate the block with `blinacheck rules --format fields`"
     )
 
 

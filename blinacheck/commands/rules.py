@@ -1,4 +1,9 @@
-"""``blinacheck rules``: list the loaded rules."""
+"""``blinacheck rules``: list the loaded rules, or render their catalogue or field reference.
+
+The generated pages (docs/rule-catalogue.md, the field reference in docs/rules.md) are made by
+this command and nothing else: ``--format markdown`` and ``--format fields``, with ``-o FILE``
+or ``--check FILE``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 import click
 
-from . import load_rules, rule_set_options, use_color
+from . import EXIT_FINDINGS, emit, fail, load_rules, rule_set_options, use_color
 
 COLUMNS = ("ID", "SEVERITY", "SUBJECT", "TITLE")
 
@@ -75,21 +80,91 @@ def print_rich(ruleset: Any, console: Any = None) -> None:
     (console or Console()).print(table)
 
 
+GENERATED = ("markdown", "fields")
+
+
+def generator_command(output_format: str, rule_dirs: tuple[str, ...], builtin: bool) -> str:
+    """The command line that renders this page again (written into the catalogue's header)."""
+    words = ["blinacheck rules --format", output_format]
+    if not builtin:
+        words.append("--no-builtin-rules")
+    words += [f"--rules {directory}" for directory in rule_dirs]
+    return " ".join(words)
+
+
+def generated_page(output_format: str, rule_dirs: tuple[str, ...], builtin: bool) -> str:
+    from ..api import catalogue, fields
+
+    if output_format == "fields":
+        return fields.markdown()
+    ruleset = load_rules(rule_dirs, builtin)
+    command = generator_command(output_format, rule_dirs, builtin)
+    if command == "blinacheck rules --format markdown":
+        command = catalogue.GENERATE_COMMAND  # the built-in catalogue names its own file
+    return catalogue.render(ruleset, command=command)
+
+
+def check(page: str, text: str, again: str) -> None:
+    """Exit 1, saying how to regenerate it, when the file ``page`` differs from ``text``."""
+    try:
+        with open(page, encoding="utf-8") as handle:
+            current = handle.read()
+    except OSError as exc:
+        fail(f"{page}: cannot read: {exc.strerror or exc}")
+    if current != text:
+        click.echo(f"{page} is out of date; regenerate it: {again} -o {page}", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
 @click.command("rules")
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", *GENERATED]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="text or json: the list of rules. markdown: the rule catalogue (as "
+    "docs/rule-catalogue.md). fields: the reference of the fields rule conditions can read "
+    "(as in docs/rules.md).",
 )
 @rule_set_options
-def command(output_format: str, rule_dirs: tuple[str, ...], no_builtin_rules: bool) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the page to FILE, only once it has rendered (markdown and fields).",
+)
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(dir_okay=False),
+    help="Exit 1 if FILE differs from a fresh render (markdown and fields; for CI).",
+)
+def command(
+    output_format: str,
+    rule_dirs: tuple[str, ...],
+    no_builtin_rules: bool,
+    output: str | None,
+    check_file: str | None,
+) -> None:
     """List the loaded rules: id, default severity, subject, title.
 
-    'blinacheck explain RULE-ID' tells more about one rule.
+    'blinacheck explain RULE-ID' tells more about one rule. '--format markdown' renders the
+    rule catalogue and '--format fields' the field reference, the pages docs/ holds.
     """
+    if output_format not in GENERATED and (output or check_file):
+        fail("-o and --check go with --format markdown or --format fields")
+    if output and check_file:
+        fail("-o and --check cannot be used together")
+    if output_format in GENERATED:
+        text = generated_page(output_format, rule_dirs, not no_builtin_rules)
+        if check_file:
+            check(
+                check_file, text, generator_command(output_format, rule_dirs, not no_builtin_rules)
+            )
+            return
+        emit(text, output)
+        return
     ruleset = load_rules(rule_dirs, not no_builtin_rules)
     if output_format == "json":
         sys.stdout.write(as_json(ruleset))

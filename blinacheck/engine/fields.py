@@ -311,7 +311,8 @@ def variables_for(subject: str) -> dict[str, str]:
 
 
 def markdown() -> str:
-    """The field reference of docs/rules.md, generated from this table."""
+    """The field reference of docs/rules.md, generated from this table
+    (``blinacheck rules --format fields``)."""
     out: list[str] = []
     for name, fields in OBJECTS.items():
         out += [f"#### `{name}`", "", "| field | type | meaning |", "|---|---|---|"]
@@ -320,7 +321,3 @@ def markdown() -> str:
             out.append(f"| `{field_name}` | {spec.type}{optional} | {spec.doc} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
-
-
-if __name__ == "__main__":
-    print(markdown(), end="")

@@ -2,25 +2,22 @@
 
 Regenerate after changing a rule file::
 
-    python -m blinacheck.report.catalogue -o docs/rule-catalogue.md
+    blinacheck rules --format markdown -o docs/rule-catalogue.md
 
-``--check FILE`` exits 1 when FILE differs from a fresh render (tests/test_catalogue.py does
-the same). The helpers here also serve ``blinacheck explain``: one wording of a rule's subject,
+(``--check FILE`` exits 1 when FILE differs from a fresh render; tests/test_catalogue.py does
+the same.) The helpers here also serve ``blinacheck explain``: one wording of a rule's subject,
 severity and example, wherever the rule is shown.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from collections.abc import Sequence
 
-from ..engine.ruleset import Rule, RuleSet, RuleSetError, load, param_type
+from ..engine.ruleset import Rule, RuleSet, param_type
 from ..results.findings import Finding
 from ..run.lint import lint_text
 
-GENERATE_COMMAND = "python -m blinacheck.report.catalogue -o docs/rule-catalogue.md"
+GENERATE_COMMAND = "blinacheck rules --format markdown -o docs/rule-catalogue.md"
 
 SUBJECTS = {
     "plan": "the whole plan",
@@ -213,58 +210,3 @@ def render(ruleset: RuleSet, *, command: str = GENERATE_COMMAND) -> str:
     for rule in ruleset.rules:
         out.append(render_rule(rule))
     return "\n".join(out).rstrip("\n") + "\n"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m blinacheck.report.catalogue",
-        description="Render the rule catalogue (Markdown) from the loaded rules.",
-    )
-    parser.add_argument("--rules", action="append", default=[], help="extra rule directory")
-    parser.add_argument("--no-builtin-rules", action="store_true")
-    target = parser.add_mutually_exclusive_group()
-    target.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from a render")
-    target.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE (only once rendered) not stdout"
-    )
-    args = parser.parse_args(argv)
-    try:
-        ruleset = load(args.rules, builtin=not args.no_builtin_rules)
-    except RuleSetError as exc:
-        print("invalid rule set:\n" + str(exc), file=sys.stderr)
-        return 2
-    options = [*(f"--rules {d}" for d in args.rules)]
-    if args.no_builtin_rules:
-        options.insert(0, "--no-builtin-rules")
-    command = GENERATE_COMMAND
-    if options:
-        command = f"python -m blinacheck.report.catalogue {' '.join(options)}"
-    text = render(ruleset, command=command)
-    if args.check:
-        try:
-            with open(args.check, encoding="utf-8") as handle:
-                current = handle.read()
-        except OSError as exc:
-            print(f"{args.check}: cannot read: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        if current != text:
-            again = command if command == GENERATE_COMMAND else f"{command} -o {args.check}"
-            print(f"{args.check} is out of date; regenerate it: {again}", file=sys.stderr)
-            return 1
-        return 0
-    if args.output:
-        # Written only now that the whole page rendered: a failure never leaves it truncated,
-        # as a shell redirection would.
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-        except OSError as exc:
-            print(f"{args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        return 0
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
