@@ -26,7 +26,7 @@ COMMANDS = {
     "calendar": ("blinacheck.commands.calendar", "Draw each cycle of plans as a calendar."),
     "convert": ("blinacheck.commands.convert", "Convert a plan to FHIR R4/R5 or to YAML."),
     "draft": ("blinacheck.commands.draft", "Write the label schedule for a patient as a plan."),
-    "lsp": ("blinacheck.commands.lsp", "Run the language server (stdio; the [lsp] extra)."),
+    "lsp": ("blinacheck.lsp.command", "Run the language server (stdio; the [lsp] extra)."),
 }
 
 

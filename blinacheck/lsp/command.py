@@ -9,7 +9,7 @@ import click
 def command() -> None:
     """Run the blinacheck language server on standard input and output."""
     try:
-        from ..lsp.server import main
+        from .server import main
     except ImportError as exc:
         raise click.ClickException(
             f"the language server needs the lsp extra: pip install 'blinacheck[lsp]' ({exc})"
