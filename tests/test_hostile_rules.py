@@ -279,6 +279,65 @@ def test_string_blow_up_by_concatenation_is_bounded(tmp_path: Path) -> None:
     assert "budget of 10,000 comprehension iterations" in found[0][2]
 
 
+def join_bomb(copies: int = 250, levels: int = 4) -> str:
+    """A short rule that asks for gigabytes: each level joins `copies` copies of the last one
+    (ten characters times 250**4 is 39 GB); no loop, so the iteration budget never sees it."""
+    expression = "['0123456789']"
+    for name in "abcdefgh"[:levels]:
+        expression += f".map({name}, [{','.join([name] * copies)}].join(''))"
+    return expression + "[0].size() > 0"
+
+
+def test_string_blow_up_by_joined_copies_ends_as_rule_error(tmp_path: Path) -> None:
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    found = lint_with(tmp_path, rule(join_bomb()))
+    assert found == [
+        (
+            RULE_ERROR,
+            3,
+            "rule 'x' could not be evaluated here: it needed more memory than one file's rules "
+            "may use (the value it builds grows with every copy joined or concatenated); "
+            "simplify the rule",
+        )
+    ]
+    # The cap lasts only while rules are evaluated: the process gets its own limit back.
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+def test_the_memory_cap_lets_real_sizes_through(tmp_path: Path) -> None:
+    # Two levels of 250 copies: 625,000 characters, well under the cap; the rule fires.
+    assert lint_with(tmp_path, rule(join_bomb(levels=2))) == [("x", 3, "fired")]
+
+
+def test_cli_join_bomb_exits_with_the_finding_and_no_traceback(tmp_path: Path) -> None:
+    rules = write_rules(tmp_path / "rules", rule(join_bomb()))
+    plan = tmp_path / "plan.yaml"
+    plan.write_bytes(PLAN)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blinacheck",
+            "lint",
+            "--no-builtin-rules",
+            "--rules",
+            rules,
+            str(plan),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "error[rule-error] rule 'x' could not be evaluated here: it needed more memory" in (
+        done.stdout
+    )
+    assert "1 error, 0 warnings, 0 info in 1 file" in done.stdout + done.stderr
+
+
 def test_within_budget_the_same_shape_works(tmp_path: Path) -> None:
     fine = "cycle.days.map(d, cycle.days.map(e, plan.indication).join('')).join('').size() > 0"
     assert lint_with(tmp_path, rule(fine, for_each="cycle")) == [("x", 6, "fired")]

@@ -32,6 +32,11 @@ FORBIDDEN_FUNCTIONS = {
 # 500-character title over a plan's 2,400 days took 10 s and 3 GB in one evaluation. The
 # built-in rules use at most 17 '+' and 2 'join' in an expression.
 MAX_CALLS = {"_+_": 32, "join": 4, "format": 4}
+# What a rule that builds more than memory_cap allows is told (a join of many copies, nested).
+OUT_OF_MEMORY = (
+    "it needed more memory than one file's rules may use (the value it builds grows with "
+    "every copy joined or concatenated); simplify the rule"
+)
 
 
 class CelCompileError(Exception):
@@ -310,13 +315,15 @@ class SharedActivation:
         )
         try:
             value = program.runtime(rule_id, self.direct).eval(self.activation)
+            if value.type() == cel.Type.ERROR:
+                raise_error(value.value())
+            return value.plain_value()
         except RuntimeError as exc:
             if str(exc).startswith("ABORTED"):
                 raise KeyboardInterrupt from None
             raise CelEvalError(_eval_message(exc)) from None
-        if value.type() == cel.Type.ERROR:
-            raise_error(value.value())
-        return value.plain_value()
+        except MemoryError:
+            raise CelEvalError(OUT_OF_MEMORY) from None
 
 
 def raise_error(error: Any) -> NoReturn:

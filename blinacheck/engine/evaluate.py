@@ -12,6 +12,7 @@ from typing import Any
 from ..read.source import Document
 from ..results.findings import RULE_ERROR, Finding, Severity
 from ..timeline.views import Subject, Timeline
+from . import memory_cap
 from .celenv import CelEvalError, SharedActivation
 from .ruleset import Rule, RuleSet
 
@@ -35,16 +36,19 @@ def apply(ruleset: RuleSet, timeline: Timeline, document: Document, path: str) -
         },
         {rule.id: rule.params for rule in ruleset.rules},
     )
-    for rule in ruleset.rules:
-        started = time.monotonic()
-        for index, subject in enumerate(timeline.subjects[rule.for_each]):
-            run = _runner(shared, rule, subject, index)
-            finding = _apply_one(rule, subject, run, document, path)
-            if finding is not None:
-                findings.append(finding)
-            if time.monotonic() - started > RULE_SECONDS_PER_FILE:
-                findings.append(_over_time(rule, subject, document, path))
-                break
+    with memory_cap.capped():
+        for rule in ruleset.rules:
+            started = time.monotonic()
+            subjects = timeline.subjects[rule.for_each]
+            for index, subject in enumerate(subjects):
+                run = _runner(shared, rule, subject, index)
+                finding = _apply_one(rule, subject, run, document, path)
+                if finding is not None:
+                    findings.append(finding)
+                last = index + 1 == len(subjects)  # nothing left unchecked: no stop to report
+                if not last and time.monotonic() - started > RULE_SECONDS_PER_FILE:
+                    findings.append(_over_time(rule, subject, document, path))
+                    break
     return findings
 
 
