@@ -24,6 +24,7 @@ from .engine.ruleset import RULE_ID, RuleSet
 from .plan.validation import did_you_mean as _did_you_mean
 from .read.comments import Comment, comments
 from .read.source import DEFAULT_MAX_BYTES, SourceError, decode, split_lines
+from .results.display import printable
 from .results.findings import INVALID_PLAN, RULE_ERROR, Finding, Severity
 from .run.lint import lint_bytes
 
@@ -348,15 +349,17 @@ def run(paths: Iterable[str], ruleset: RuleSet) -> RunReport:
 
 
 def render(report: RunReport, *, color: bool = False, quiet: bool = False) -> str:
-    """``PASS path`` / ``FAIL path`` with indented details, then ``N passed, N failed``."""
+    """``PASS path`` / ``FAIL path`` with indented details, then ``N passed, N failed``.
+
+    Paths and details (which quote the fixture's text) are escaped for the terminal."""
     green, red, reset = ("\033[32m", "\033[1;31m", "\033[0m") if color else ("", "", "")
     out: list[str] = []
     for result in report.results:
         if result.passed:
             if not quiet:
-                out.append(f"{green}PASS{reset} {result.path}")
+                out.append(f"{green}PASS{reset} {printable(result.path)}")
             continue
-        out.append(f"{red}FAIL{reset} {result.path}")
-        out += [f"  {failure}" for failure in result.failures]
+        out.append(f"{red}FAIL{reset} {printable(result.path)}")
+        out += [f"  {printable(str(failure))}" for failure in result.failures]
     out.append(f"{report.passed} passed, {report.failed} failed")
     return "\n".join(out) + "\n"

@@ -264,3 +264,26 @@ def render_one(result: object) -> str:
     from blinacheck import render
 
     return render(result, "text")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lint", "-o", "{bad}", "{plan}"),  # click's own message: a directory, not a file
+        ("lint", "--baseline", "{bad}", "{plan}"),
+        ("lint", "{bad}/missing.yaml"),  # blinacheck's message: no such file
+        ("lint", "--rules", "{bad}/none", "{plan}"),
+        ("test", "{bad}/none"),
+    ],
+)
+def test_paths_in_usage_errors_reach_the_terminal_escaped(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    bad = tmp_path / "dir\x1b]0;pwned\x07.yaml"
+    bad.mkdir()
+    plan = EXAMPLES / "child-it-day-1.yaml"
+    done = run(*(a.format(bad=bad, plan=plan) for a in args))
+    assert done.returncode == 2
+    err = done.stderr.decode("utf-8")
+    assert "pwned" in err  # the path is named...
+    assert CONTROLS.search(err) is None, repr(err)  # ...but cannot drive the terminal

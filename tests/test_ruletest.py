@@ -390,6 +390,18 @@ def test_render_lists_each_fixture_then_the_summary(rules: RuleSet) -> None:
     assert "PASS" not in render(report, quiet=True)
 
 
+def test_render_escapes_what_the_fixture_brings_to_the_terminal(
+    rules: RuleSet, tmp_path: Path
+) -> None:
+    # A file name and the fixture's text can carry terminal escapes; the report shows them inert.
+    named = tmp_path / "wrong\x1b[2Jseverity.yaml"
+    text = (FAIL_DIR / "wrong-severity.yaml").read_text()
+    named.write_text(text + "note: \x1b]0;pwned\x07\n")
+    shown = render(run([str(named)], rules))
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert f"FAIL {tmp_path}/wrong\\e[2Jseverity.yaml" in shown
+
+
 def test_find_fixtures_walks_directories_sorted_and_refuses_bad_paths(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".hidden").mkdir()
