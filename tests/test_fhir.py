@@ -372,3 +372,63 @@ def test_what_the_fhir_does_not_say_is_not_judged_not_guessed(builtin_rules: Rul
     ) in notes
     assert _plan(result).indication == "mrd-positive"
     assert _plan(result).vaccinations == []
+
+
+def _as_careplans(name: str, link: str) -> bytes:
+    """A fixture with each cycle's RequestGroup / RequestOrchestration turned into a CarePlan
+    that links its orders by ``activity.reference`` (R4), ``activity.plannedActivityReference``
+    (R5), or by the orders' own ``basedOn``. A CarePlan has no relatedAction: premedication is
+    then placed by its date."""
+    bundle = json.loads((FIXTURES / name).read_text())
+    resources = {
+        f"{e['resource']['resourceType']}/{e['resource']['id']}": e["resource"]
+        for e in bundle["entry"]
+    }
+    for entry in bundle["entry"]:
+        group = entry["resource"]
+        if group["resourceType"] not in ("RequestGroup", "RequestOrchestration"):
+            continue
+        members = [action["resource"] for action in group.pop("action")]
+        group.update({"resourceType": "CarePlan", "status": "active", "intent": "plan"})
+        if link == "basedOn":
+            for member in members:
+                based_on = [{"reference": f"CarePlan/{group['id']}"}]
+                resources[member["reference"]]["basedOn"] = based_on
+        else:
+            group["activity"] = [{link: member} for member in members]
+    return json.dumps(bundle, indent=1).encode()
+
+
+@pytest.mark.parametrize("link", ["reference", "basedOn"])
+def test_r4_careplans_group_the_cycles(builtin_rules: RuleSet, link: str) -> None:
+    result = lint.lint_bytes(_as_careplans("adult-rr-r4.json", link), "c.json", builtin_rules)
+    assert _rows(result) == []
+    plan = _plan(result)
+    assert [(c.cycle, str(c.start), c.length_days) for c in plan.cycles] == [
+        (1, "2026-03-02", 42),
+        (2, "2026-04-13", 42),
+    ]
+    assert [len(c.infusion) for c in plan.cycles] == [2, 1]
+    assert [len(c.intrathecal) for c in plan.cycles] == [2, 1]
+    assert plan.cycles[0].hospitalization == [(1, 9)]  # the R4 Encounter's period, 03-02..03-10
+    assert plan.cycles[1].hospitalization == [(1, 2)]
+
+
+def test_r5_careplan_with_planned_activity_references(builtin_rules: RuleSet) -> None:
+    # The R5 child fixture, grouped by a CarePlan instead: the same IT on Day 1, found there.
+    data = _as_careplans("child-it-day-1-r5.json", "plannedActivityReference")
+    result = lint.lint_bytes(data, "c.json", builtin_rules)
+    assert [(f.rule, str(f.severity), f.cycle, f.day) for f in result.findings] == [
+        ("it-on-infusion-day-1", "error", 1, 1)
+    ]
+    assert result.document is not None and result.document.fhir_version == "R5"
+
+
+def test_an_r5_element_in_an_r4_careplan_is_named(builtin_rules: RuleSet) -> None:
+    data = _as_careplans("adult-rr-r4.json", "plannedActivityReference")
+    result = lint.lint_bytes(data, "c.json", builtin_rules)
+    assert result.findings[0].rule == "invalid-plan"
+    assert result.findings[0].message == (
+        "CarePlan.activity[0].plannedActivityReference is not an element of FHIR R4 CarePlan; "
+        "check its spelling"
+    )
