@@ -47,3 +47,69 @@ def test_round_trip_gives_the_same_findings(plan: Path, builtin_rules: RuleSet) 
         back = convert_bytes(converted.text.encode(), "plan.json", "yaml")
         assert back.text is not None
         assert _key(lint.lint_bytes(back.text.encode(), "back.yaml", builtin_rules)) == expected
+
+
+def _drafts() -> list[tuple[str, str]]:
+    """Drafted plans (docs/draft.md): every indication at its most cycles, for an adult, a
+    child under 45 kg and an infant, with 24-, 48- and 96-hour bags where the weight allows them,
+    and each indication's template (no patient, no dates)."""
+    import datetime as dt
+
+    from blinacheck.plan import draft
+
+    start = dt.date(2026, 3, 2)
+    patients = {
+        "adult": draft.Patient(42.0, 78.0, 176.0, None, start - dt.timedelta(days=3)),
+        "child": draft.Patient(7.0, 22.5, 121.0, None, start - dt.timedelta(days=2)),
+        "infant": draft.Patient(1.0, 9.6, 75.0, None, start - dt.timedelta(days=1)),
+    }
+    drafts = []
+    for indication in draft.INDICATIONS:
+        most = draft.MAX_CYCLES[indication]
+        for (who, patient), bag in zip(patients.items(), (96.0, 24.0, 48.0), strict=True):
+            request = draft.Request(
+                indication, patient, start, most, bag, it_days=((1, -3), (None, 15))
+            )
+            drafts.append((f"{indication}-{who}-{bag:g}h", draft.draft(request).text))
+        template = draft.Request(indication, cycles=most, it_days=((None, 15),))
+        drafts.append((f"{indication}-template", draft.draft(template).text))
+    return drafts
+
+
+@pytest.mark.parametrize(("name", "text"), _drafts(), ids=[n for n, _ in _drafts()])
+def test_a_drafted_plan_converted_to_fhir_lints_the_same(
+    name: str, text: str, builtin_rules: RuleSet
+) -> None:
+    original = lint.lint_bytes(text.encode(), f"{name}.yaml", builtin_rules)
+    assert original.timeline is not None, original.findings
+    for target in ("fhir-r4", "fhir-r5"):
+        converted = convert_bytes(text.encode(), f"{name}.yaml", target)
+        assert converted.text is not None, converted.findings
+        again = lint.lint_bytes(converted.text.encode(), f"{name}.json", builtin_rules)
+        assert _key(again) == _key(original), target
+
+
+def test_docs_draft_convert_lint_runs_as_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from blinacheck.cli import main
+
+    page = (REPO / "docs" / "draft.md").read_text(encoding="utf-8")
+    block = page.split("<!-- draft-fhir:start -->\n```sh\n")[1].split("```")[0]
+    commands = [line.split("#")[0].split() for line in block.splitlines()]
+    assert [c[:2] for c in commands] == [["blinacheck", "convert"], ["blinacheck", "lint"]]
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")  # the README's own draft command
+    readme_block = readme.split("<!-- draft-lint-calendar:start -->\n```sh\n")[1].split("```")[0]
+    draft_command = readme_block.replace("\\\n", " ").splitlines()[0].split("#")[0].split()
+    assert draft_command[:2] == ["blinacheck", "draft"] and "plan.yaml" in draft_command
+    drafted = runner.invoke(main, draft_command[1:])
+    assert drafted.exit_code == 0, drafted.output
+    converted, linted = (runner.invoke(main, command[1:]) for command in commands)
+    assert converted.exit_code == 0, converted.output
+    assert json.loads((tmp_path / "plan.json").read_text())["resourceType"] == "Bundle"
+    assert linted.exit_code == 0, linted.output
+    assert linted.stdout == "0 errors, 0 warnings, 0 info in 1 file\n"
