@@ -188,14 +188,66 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
     },
     "premedication": {
         **_PLACED,
-        "drug": _f("string", "drug name, lower case"),
+        "drug": _f(
+            "string",
+            "the drug's canonical name (docs/plan-format.md, drug names: 'DEX' and "
+            "'dexamethasone sodium phosphate' are 'dexamethasone'); a name blinacheck does not "
+            "know, as written in lower case",
+        ),
+        "drug_name": _f("drug_name", "what the drug name as written means"),
+        "drug_known": _f("bool", "true when the name means one drug blinacheck knows"),
+        "corticosteroid": _f(
+            "bool", "true for a corticosteroid of the equivalence table (drug_name.drugs)"
+        ),
         **_MG_DOSE,
+        "prednisone_equivalent_mg": _f(
+            "double?",
+            "a corticosteroid's dose_mg as mg of prednisone of the same strength (prednisone 5 = "
+            "prednisolone 5 = methylprednisolone 4 = dexamethasone 0.75 = hydrocortisone 20 mg)",
+        ),
+        "prednisone_equivalent_mg_per_m2": _f("double?", "the same, of dose_mg_per_m2"),
+        "dexamethasone_equivalent_mg": _f(
+            "double?", "a corticosteroid's dose_mg as mg of dexamethasone of the same strength"
+        ),
+        "dexamethasone_equivalent_mg_per_m2": _f("double?", "the same, of dose_mg_per_m2"),
         "minutes_before": _f("double?", "minutes before the infusion start or restart"),
     },
     "intrathecal": {
         **_PLACED,
-        "drugs": _f("list<string>", "drugs, lower case"),
+        "drugs": _f(
+            "list<string>",
+            "the canonical drugs, each once, in the order written ('MTX' is 'methotrexate', "
+            "'triple IT' the three drugs it stands for); a name that means no drug, as written "
+            "in lower case",
+        ),
+        "drug_names": _f("list<drug_name>", "what each drug name as written means"),
+        "drugs_known": _f("bool", "true when every name means drugs blinacheck knows"),
         **_MG_DOSE,
+    },
+    "drug_name": {
+        "written": _f("string", "the name as written in the plan"),
+        "name": _f(
+            "string",
+            "the canonical drug when the name means exactly one, else the name in lower case "
+            "(white space collapsed)",
+        ),
+        "kind": _f(
+            "string",
+            "'name' (a full name, or a salt form of it), 'abbreviation' (read as one drug), "
+            "'ambiguous' (an abbreviation read as no drug), 'combination' (triple IT) or "
+            "'unknown'",
+        ),
+        "drugs": _f(
+            "list<string>", "the canonical drugs the name stands for; empty when it means none"
+        ),
+        "abbreviation": _f("string?", "for an abbreviation: its listed spelling, e.g. 'MTX'"),
+        "read_as": _f(
+            "list<string>",
+            "for an abbreviation: the drugs it has been read as (error-prone lists); else empty",
+        ),
+        "suggestion": _f("string?", "for an unknown name: the closest known name"),
+        "entry": _f("string", "'premedication' or 'intrathecal': the list that names it"),
+        "cycle_day": _f("int", "cycle day of the entry that names it"),
     },
     "interruption": {
         **_PLACED,
@@ -262,7 +314,12 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
             "restart: length of the interruption, hours (days without infusion and no "
             "interruption entry: 24 per day, a lower bound)",
         ),
-        "drugs": _f("list<string>", "premedication drugs (lower case) given on accepted_days"),
+        "drugs": _f("list<string>", "premedication drugs (canonical names) given on accepted_days"),
+        "unknown_drugs": _f(
+            "list<string>",
+            "premedication names given on accepted_days that mean no drug blinacheck knows, as "
+            "written",
+        ),
     },
     "cycle_gap": {
         "before_number": _f("int", "number of the earlier cycle"),
@@ -289,6 +346,7 @@ SUBJECT_TYPES = {
     "adverse_event": "adverse_event",
     "vaccination": "vaccination",
     "cycle_gap": "cycle_gap",
+    "drug_name": "drug_name",
 }
 IN_CYCLE = {
     "cycle",
@@ -298,6 +356,7 @@ IN_CYCLE = {
     "interruption",
     "adverse_event",
     "cycle_gap",
+    "drug_name",
 }
 
 

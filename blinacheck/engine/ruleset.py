@@ -86,6 +86,7 @@ class RuleModel(_Model):
         "adverse_event",
         "vaccination",
         "cycle_gap",
+        "drug_name",
     ]
     when: Annotated[str, Field(min_length=1)]
     message: Annotated[str, Field(min_length=1)]
@@ -398,4 +399,6 @@ def _report_keys(kind: str) -> set[str]:
         "vaccination": plan_models.Vaccination,
     }
     assert kind in SUBJECT_TYPES
+    if kind not in models:  # a drug_name is the name itself: a finding points at it
+        return set()
     return set(models[kind].model_fields)

@@ -12,10 +12,16 @@ from pydantic import BaseModel
 from ..read.source import Path
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The closest of ``choices`` to a mistyped name, or None when none is close."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'X'?)`` for the closest of ``choices`` to a mistyped name, else ``""``."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = closest(word, choices)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 class PathProblem:

@@ -29,6 +29,7 @@ SUBJECTS = {
     "adverse_event": "each adverse event",
     "vaccination": "each vaccination",
     "cycle_gap": "the gap between each two consecutive cycles",
+    "drug_name": "each drug name of an IT or premedication entry",
 }
 # What a report_at key belongs to, per subject (a cycle_gap is reported on the later cycle).
 _OWNERS = {
@@ -41,6 +42,7 @@ _OWNERS = {
     "adverse_event": "the adverse event",
     "vaccination": "the vaccination",
     "cycle_gap": "the later cycle",
+    "drug_name": "the drug name",
 }
 _WHAT_TO_DO = "What to do:"
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..plan import dates, units
+from ..plan import dates, drugs, units
 from ..plan.models import Cycle, Patient, Plan
 from ..read.source import Path
 
@@ -26,6 +26,7 @@ SUBJECT_KINDS = (
     "adverse_event",
     "vaccination",
     "cycle_gap",
+    "drug_name",
 )
 
 # Where each in-cycle subject kind lives in the plan file.
@@ -98,6 +99,17 @@ def build(plan: Plan) -> Timeline:
                 subjects[kind].append(
                     Subject(kind, item, written, index, number, item["cycle_day"])
                 )
+                for at_name, name in _drug_names(kind, item):
+                    subjects["drug_name"].append(
+                        Subject(
+                            "drug_name",
+                            name,
+                            (*written, *at_name),
+                            index,
+                            number,
+                            name["cycle_day"],
+                        )
+                    )
     for index, gap in enumerate(gaps):
         subjects["cycle_gap"].append(
             Subject("cycle_gap", gap, ("cycles", index + 1), index + 1, gap["after_number"], 1)
@@ -378,12 +390,52 @@ def _step_view(index: int, step: Any, start: dt.date | None, bsa: float | None) 
     return view
 
 
+def _drug_name_view(written: str, entry: str, cycle_day: int) -> dict[str, Any]:
+    """What one drug name as written means (plan/drugs.py): canonical name, kind, drugs."""
+    resolved = drugs.resolve(written)
+    view: dict[str, Any] = {
+        "written": written,
+        "name": resolved.name,
+        "kind": resolved.kind,
+        "drugs": list(resolved.drugs),
+        "read_as": list(resolved.abbreviation.read_as) if resolved.abbreviation else [],
+        "entry": entry,
+        "cycle_day": cycle_day,
+    }
+    if resolved.abbreviation is not None:
+        view["abbreviation"] = resolved.abbreviation.spelling
+    if resolved.suggestion is not None:
+        view["suggestion"] = resolved.suggestion
+    return view
+
+
+def _drug_names(kind: str, item: dict[str, Any]) -> list[tuple[Path, dict[str, Any]]]:
+    """The drug names of an IT or premedication item, each with its path inside the item."""
+    if kind == "premedication":
+        return [(("drug",), item["drug_name"])]
+    if kind == "intrathecal":
+        return [(("drugs", i), name) for i, name in enumerate(item["drug_names"])]
+    return []
+
+
 def _premedication_view(
     placed: _Placed, start: dt.date | None, bsa: float | None
 ) -> dict[str, Any]:
     item = placed.item
-    view = {**_placed(placed, start), "drug": item.drug.lower()}
+    view = _placed(placed, start)
+    name = _drug_name_view(item.drug, "premedication", view["cycle_day"])
+    drug = drugs.DRUGS.get(name["name"])
+    view.update(drug=name["name"], drug_name=name, drug_known=bool(name["drugs"]))
+    view["corticosteroid"] = drug is not None and drug.corticosteroid
     view.update(_mg_view(item.dose, bsa))
+    if view["corticosteroid"]:
+        for target in ("prednisone", "dexamethasone"):
+            for unit in ("mg", "mg_per_m2"):
+                amount = view.get(f"dose_{unit}")
+                if amount is not None:
+                    equivalent = drugs.equivalent_mg(name["name"], amount, to=target)
+                    assert equivalent is not None
+                    view[f"{target}_equivalent_{unit}"] = _number(equivalent)
     if item.minutes_before is not None:
         view["minutes_before"] = float(item.minutes_before)
     return view
@@ -391,7 +443,13 @@ def _premedication_view(
 
 def _intrathecal_view(placed: _Placed, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
     item = placed.item
-    view = {**_placed(placed, start), "drugs": [d.lower() for d in item.drugs]}
+    view = _placed(placed, start)
+    names = [_drug_name_view(d, "intrathecal", view["cycle_day"]) for d in item.drugs]
+    # The canonical drugs, each once, in the order written ("triple IT" gives all three);
+    # a name that means no drug stays as written (lower case), so no drug silently vanishes.
+    canonical = [d for n in names for d in (n["drugs"] or [n["name"]])]
+    view.update(drugs=list(dict.fromkeys(canonical)), drug_names=names)
+    view["drugs_known"] = all(n["drugs"] for n in names)
     view.update(_mg_view(item.dose, bsa))
     return view
 
@@ -609,8 +667,10 @@ def _premedication_moments(view: dict[str, Any]) -> list[dict[str, Any]]:
                 {"kind": "restart", "day": day, "accepted_days": [day], "hours": 24.0 * len(run)}
             )
     for moment in moments:
-        moment["drugs"] = sorted(
-            {p["drug"] for p in view["premedication"] if p["cycle_day"] in moment["accepted_days"]}
+        given = [p for p in view["premedication"] if p["cycle_day"] in moment["accepted_days"]]
+        moment["drugs"] = sorted({p["drug"] for p in given})
+        moment["unknown_drugs"] = sorted(
+            {p["drug_name"]["written"] for p in given if not p["drug_known"]}
         )
     return sorted(moments, key=lambda m: m["day"])
 
