@@ -104,3 +104,8 @@ def test_local_names_must_be_text(tmp_path: Path) -> None:
     config.write_text("[params.drug-name-unknown]\nlocal_names = 5\n")
     with pytest.raises(api.ConfigError, match="local_names"):
         api.load_settings(str(config))
+
+
+def test_unknown_name_keeps_its_text() -> None:
+    # Shown as written (lower case, spaces collapsed): markup or brackets are not rewritten.
+    assert drugs.resolve("Drug (X)  <b>").name == "drug (x) <b>"

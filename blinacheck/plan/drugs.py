@@ -136,16 +136,17 @@ def resolve(written: str) -> Resolved:
         base = DRUGS.get(" ".join(words[:length]))
         if base is not None and all(word in SALT_WORDS for word in words[length:]):
             return Resolved(written, base.name, NAME, (base.name,))
+    shown = " ".join(written.lower().split())  # a name that is no one drug, as written
     abbreviation = ABBREVIATIONS.get(_abbreviation_key(text))
     if abbreviation is not None:
         if abbreviation.means is None:
-            return Resolved(written, text, AMBIGUOUS, (), abbreviation)
+            return Resolved(written, shown, AMBIGUOUS, (), abbreviation)
         means = abbreviation.means
         return Resolved(written, means, ABBREVIATION, (means,), abbreviation)
     combination = COMBINATIONS.get(text)
     if combination is not None:
-        return Resolved(written, text, COMBINATION, combination)
-    return Resolved(written, text, UNKNOWN, (), suggestion=closest(text, KNOWN_NAMES))
+        return Resolved(written, shown, COMBINATION, combination)
+    return Resolved(written, shown, UNKNOWN, (), suggestion=closest(text, KNOWN_NAMES))
 
 
 KNOWN_NAMES = (*DRUGS, *COMBINATIONS)
