@@ -6,7 +6,8 @@ equivalence, the abbreviations on the error-prone lists, and the combination "tr
 The timeline reads every name through :func:`resolve`, so the rules see one canonical name
 ("MTX" and "methotrexate sodium" are both ``methotrexate``) and know which names were
 abbreviated, ambiguous or unknown (rules/drug-names.yaml reports those).
-Facts: /work/shared/clinical §4 and §9; docs/plan-format.md, "Drug names".
+Facts: the clinical fact base, sections 4 and 9 (source keys [S1], [O1], [O6], [P7]);
+docs/plan-format.md, "Drug names".
 """
 
 from __future__ import annotations
