@@ -69,7 +69,7 @@ def test_write_then_use_a_baseline(repo: Path) -> None:
     assert "wrote 2 finding(s) to the baseline baseline.json" in written.stderr
 
     data = json.loads((repo / "baseline.json").read_text(encoding="utf-8"))
-    assert data["version"] == 1
+    assert data["version"] == 2
     entries = sorted((e["rule"], e["path"], e["subject"]) for e in data["entries"].values())
     assert entries == [
         ("it-on-listed-day", "plans/plan.yaml", "/cycles/0/intrathecal/0"),
@@ -213,12 +213,14 @@ def test_inline_overrides_are_not_written_to_the_baseline(repo: Path) -> None:
     ("content", "message"),
     [
         ("{not json", "baseline.json:1:2: not a JSON baseline"),
-        ('{"version": 2, "entries": {}}', "not a blinacheck baseline"),
-        ('{"version": 1, "entries": []}', '"entries" must be a JSON object'),
-        ('{"version": 1, "entries": {"abc": {"rule": "x"}}}', 'entry "abc" needs the text fields'),
+        ('{"version": 3, "entries": {}}', "not a blinacheck baseline"),
+        ('{"version": 1, "entries": {}}', "a version 1 baseline, which does not record"),
+        ('{"version": 2, "entries": []}', '"entries" must be a JSON object'),
+        ('{"version": 2, "entries": {"abc": {"rule": "x"}}}', 'entry "abc" needs the text fields'),
         (
-            '{"version": 1, "entries": {"abc": {"rule": "x", "path": "p.yaml", "subject": "/"}}}',
-            'entry "abc" does not match its rule/path/subject',
+            '{"version": 2, "entries": {"abc": {"rule": "x", "path": "p.yaml", "subject": "/",'
+            ' "severity": "warning", "message": "m"}}}',
+            'entry "abc" does not match its rule/path/subject/severity/message',
         ),
     ],
 )
@@ -281,3 +283,53 @@ def test_entries_of_rules_that_did_not_run_are_not_judged(repo: Path) -> None:
     )
     assert found(result) == []
     assert result.exit_code == 0
+
+
+STALE = """\
+blinacheck: 1
+indication: mrd-positive
+patient: {{age_years: 50, weight_kg: 70, weighed_on: {weighed}}}
+cycles:
+  - cycle: 1
+    start: 2026-06-01
+    infusion:
+      - {{days: 1-28, dose: 28 mcg/day}}
+"""
+
+
+def test_a_finding_whose_substance_changed_comes_back(repo: Path) -> None:
+    # A stale weight baselined at 40 days old; the plan's weight then becomes 187 days old.
+    plan = repo / "plans" / "plan.yaml"
+    plan.write_text(STALE.format(weighed="2026-04-22"), encoding="utf-8")
+    select = ("--select", "weight-measurement-stale", "--fail-on", "info", "--format", "json")
+    written = lint("--write-baseline", "baseline.json", *select, "plans", builtin=True)
+    assert written.exit_code == 0, written.stdout + written.stderr
+    entry = next(iter(json.loads((repo / "baseline.json").read_text())["entries"].values()))
+    assert entry["severity"] == "info" and "40 days before" in entry["message"]
+    same = lint("--baseline", "baseline.json", *select, "plans", builtin=True)
+    assert same.exit_code == 0
+    plan.write_text(STALE.format(weighed="2025-11-26"), encoding="utf-8")
+    changed = lint("--baseline", "baseline.json", *select, "plans", builtin=True)
+    assert changed.exit_code == 1
+    findings = json.loads(changed.stdout)["findings"]
+    stale = [f for f in findings if f["rule"] == "weight-measurement-stale"]
+    assert len(stale) == 1 and "suppressed" not in stale[0]
+    assert "187 days before" in stale[0]["message"]
+    (note,) = [f for f in findings if f["rule"] == "baseline-entry-unmatched"]
+    assert "the finding changed since it was baselined" in note["message"]
+    assert "40 days before" in note["message"]
+
+
+def test_a_finding_whose_severity_changed_comes_back(repo: Path) -> None:
+    plan = repo / "plans" / "plan.yaml"
+    plan.write_text(STALE.format(weighed="2026-04-22"), encoding="utf-8")
+    select = ("--select", "weight-measurement-stale", "--fail-on", "info", "--format", "json")
+    assert lint("--write-baseline", "baseline.json", *select, "plans", builtin=True).exit_code == 0
+    (repo / "blinacheck.toml").write_text('[severity]\nweight-measurement-stale = "error"\n')
+    options = ["lint", "--config", "blinacheck.toml", "--baseline", "baseline.json", *select]
+    changed = CliRunner().invoke(main, [*options, "plans"], catch_exceptions=False)
+    assert changed.exit_code == 1, changed.stdout + changed.stderr
+    stale = [
+        f for f in json.loads(changed.stdout)["findings"] if f["rule"] != "baseline-entry-unmatched"
+    ]
+    assert [(f["severity"], "suppressed" in f) for f in stale] == [("error", False)]

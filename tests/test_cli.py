@@ -259,3 +259,40 @@ def test_stdin_filename_is_matched_by_per_file_ignores(tmp_path: Path) -> None:
             timeout=60,
         )
         assert result.returncode == code, (name, result.stdout, result.stderr)
+
+
+def test_plan_with_a_broken_header_is_linted_not_skipped(tmp_path: Path) -> None:
+    text = (EXAMPLES / "adult-rr-cycles-1-2.yaml").read_text(encoding="utf-8")
+    (tmp_path / "misspelt.yaml").write_text(text.replace("blinacheck: 1", "blinachek: 1", 1))
+    (tmp_path / "headless.yaml").write_text(text.replace("blinacheck: 1\n", "", 1))
+    (tmp_path / "broken.yaml").write_text("cycles:\n  - cycle: 1\n    infusion:\n\t- x\n")
+    (tmp_path / "other.yaml").write_text("on: push\njobs: {}\n")
+    result = run("lint", "--format", "concise", str(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith(f"{tmp_path / 'misspelt.yaml'}:")
+        and "error[invalid-plan] 'blinachek' is not the format header (did you mean" in line
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith(f"{tmp_path / 'headless.yaml'}:")
+        and "error[invalid-plan] missing 'blinacheck: 1'" in line
+        for line in lines
+    ), lines
+    assert any(f"{tmp_path / 'broken.yaml'}:" in line for line in lines), lines
+    assert not any("other.yaml" in line for line in lines)
+
+
+def test_a_run_that_lints_no_plan_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "ci.yaml").write_text("on: push\njobs: {}\n")
+    result = run("lint", str(tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no plan was linted: 1 file(s) were skipped as not being plans" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("lint", str(empty))
+    assert result.returncode == 2
+    assert "no plan was linted: no .yaml, .yml or .json file was found" in result.stderr
+    allowed = run("lint", "--allow-no-plans", "--only-plans", str(tmp_path / "ci.yaml"))
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr

@@ -186,9 +186,12 @@ def test_not_about_blinatumomab_named_and_in_a_directory(tmp_path: Path) -> None
     named = run_blinacheck("lint", str(tmp_path / "patient.json"))
     assert named.returncode == 1
     assert "has no blinatumomab order" in named.stdout
+    # Found in a folder it is skipped; a folder holding no plan lints none, which is no
+    # success: exit 2, "no plan was linted" (docs/fhir.md).
     found = run_blinacheck("lint", "-v", str(tmp_path))
-    assert found.returncode == 0, found.stdout + found.stderr
+    assert found.returncode == 2, found.stdout + found.stderr
     assert "patient.json" in found.stdout + found.stderr
+    assert "no plan was linted: 1 file(s) were skipped as not being plans" in found.stderr
 
 
 def test_hostile_json_is_located_not_a_traceback(builtin_rules: RuleSet) -> None:

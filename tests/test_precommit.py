@@ -110,7 +110,7 @@ def test_hook_manifest_is_valid() -> None:
 
     (hook,) = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
     assert hook["id"] == "blinacheck"
-    assert hook["entry"] == "blinacheck lint --only-plans"
+    assert hook["entry"] == "blinacheck lint --only-plans --allow-no-plans"
     assert hook["language"] == "python"
 
 
@@ -149,6 +149,23 @@ def test_plan_that_does_not_parse_blocks_the_commit(
     assert result.returncode != 0, output
     assert "broken.yaml:3:1: error[invalid-plan] YAML syntax error" in output
     assert commits(project, hook_env) == 0
+
+
+def test_commit_without_plans_passes_and_misspelt_header_blocks(
+    project: Path, hook_env: dict[str, str]
+) -> None:
+    # Only non-plans: nothing to lint, and the hook passes (--allow-no-plans).
+    (project / "ci.yaml").write_text("on: push\njobs: {}\n")
+    result = commit(project, hook_env, ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+    # A plan whose header is misspelt is evidently a plan: linted, reported, the commit blocked.
+    text = (EXAMPLES / "adult-rr-cycles-1-2.yaml").read_text(encoding="utf-8")
+    (project / "plan.yaml").write_text(text.replace("blinacheck: 1", "blinachek: 1", 1))
+    result = commit(project, hook_env, "plan.yaml")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "error[invalid-plan] 'blinachek' is not the format header" in output
+    assert commits(project, hook_env) == 1
 
 
 def test_user_args_keep_only_plans(

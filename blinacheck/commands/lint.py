@@ -96,6 +96,12 @@ class ByteSize(click.ParamType[int, Any]):
     "files (for the pre-commit hook).",
 )
 @click.option(
+    "--allow-no-plans",
+    is_flag=True,
+    help="Exit 0 when no file was a plan (the pre-commit hook: a commit often holds none); "
+    "without it a run that lints no plan says so and exits 2.",
+)
+@click.option(
     "--max-file-size",
     type=ByteSize(),
     default=DEFAULT_MAX_BYTES,
@@ -142,6 +148,7 @@ def command(
     baseline_file: str | None,
     write_baseline: str | None,
     only_plans: bool,
+    allow_no_plans: bool,
     max_file_size: int,
     jobs: int | None,
     stdin_filename: str | None,
@@ -224,6 +231,18 @@ def command(
     else:
         emit(text, output, checked=checked)
     summary_to_stderr(report, output)
+    if not report.results and not allow_no_plans:
+        skipped = len(report.skipped)
+        fail(
+            "blinacheck: no plan was linted: "
+            + (
+                f"{skipped} file(s) were skipped as not being plans (-v lists them); "
+                if skipped
+                else "no .yaml, .yml or .json file was found; "
+            )
+            + "a plan file starts with 'blinacheck: 1' (--allow-no-plans accepts a run "
+            "without plans)"
+        )
     sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_CLEAN)
 
 

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from ..read.source import Document, Path
+from ..read.yaml_plan import header_like
 from . import dates, units
 from .validation import PathProblem, describe_error, model_lookup
 
@@ -245,6 +246,17 @@ def validate(document: Document) -> tuple[Plan | None, list[PathProblem]]:
         ]
     version = data.get("blinacheck")
     if version is None:
+        misspelt = next((key for key in data if header_like(key)), None)
+        if misspelt is not None:
+            return None, [
+                PathProblem(
+                    (misspelt,),
+                    f"'{str(misspelt)[:40]}' is not the format header (did you mean "
+                    "'blinacheck'?); a plan starts with 'blinacheck: 1', and this file is not "
+                    "checked until it does",
+                    at_key=True,
+                )
+            ]
         return None, [PathProblem((), "missing 'blinacheck: 1' (the format version) at the top")]
     if str(version).strip() != str(FORMAT_VERSION):
         return None, [

@@ -1,10 +1,14 @@
 """Baseline files: the known findings of a repository, accepted when blinacheck was adopted.
 
-An entry is keyed by a fingerprint of rule id + plan path + subject (the JSON-pointer-like
-address of what the finding is about, e.g. ``/cycles/0/intrathecal/1``). Neither the line nor
-the message is part of it, so the entry survives edits elsewhere in the plan and rewording of
-the rule's message. Paths are stored relative to the baseline file's directory, so the file
-works from any current directory. Format: docs/overrides.md.
+An entry is keyed by the finding's stable fingerprint (rule id + plan path + subject, the
+JSON-pointer-like address of what the finding is about, e.g. ``/cycles/0/intrathecal/1``; the
+same fingerprint SARIF reports) and a digest of its substance: its severity and its message,
+which carries the values it reports. The line is not part of the key, so the entry survives
+edits elsewhere in the plan; a finding whose substance changed (a stale weight going from 4 to
+187 days old, a warning become an error) no longer matches and is reported again. Paths are
+stored relative to the baseline file's directory, so the file works from any current
+directory. A version-1 file (fingerprint only) is refused: it cannot tell a changed finding
+from the one accepted. Format: docs/overrides.md.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from ..results.display import json_text
 from ..results.findings import Finding, fingerprint
 
-VERSION = 1
+VERSION = 2
 _ABOUT = "blinacheck baseline: known findings, reported as suppressed; see docs/overrides.md"
 
 
@@ -33,10 +37,25 @@ class Entry:
     subject: str
     message: str = ""
     count: int = 1
+    severity: str = ""
 
     @property
     def fingerprint(self) -> str:
+        """The stable fingerprint (rule, path, subject), shared with SARIF."""
         return fingerprint(self.rule, self.path, self.subject)
+
+    @property
+    def key(self) -> str:
+        """The entry's key: the fingerprint and the digest of what the finding said."""
+        return f"{self.fingerprint}-{substance(self.severity, self.message)}"
+
+
+def substance(severity: str, message: str) -> str:
+    """A digest of what a finding says: its severity and its message (the values it reports)."""
+    import hashlib
+
+    text = f"{severity}\x1f{message}".encode("utf-8", "surrogateescape")
+    return hashlib.sha256(text).hexdigest()[:16]
 
 
 def relative_path(path: str, base: str) -> str:
@@ -55,7 +74,8 @@ class Baseline:
         return os.path.dirname(os.path.realpath(self.file))
 
     def key(self, finding: Finding) -> str:
-        return fingerprint(finding.rule, relative_path(finding.path, self.base), finding.subject)
+        stable = fingerprint(finding.rule, relative_path(finding.path, self.base), finding.subject)
+        return f"{stable}-{substance(str(finding.severity), finding.message)}"
 
     def counts(self) -> Counter[str]:
         return Counter({key: entry.count for key, entry in self.entries.items()})
@@ -74,8 +94,9 @@ def build(file: str, findings: Iterable[Finding]) -> Baseline:
             relative_path(finding.path, baseline.base),
             finding.subject,
             finding.message,
+            severity=str(finding.severity),
         )
-        key = entry.fingerprint
+        key = entry.key
         if key in baseline.entries:
             entry = replace(baseline.entries[key], count=baseline.entries[key].count + 1)
         baseline.entries[key] = entry
@@ -89,6 +110,7 @@ def dumps(baseline: Baseline) -> str:
             "rule": entry.rule,
             "path": entry.path,
             "subject": entry.subject,
+            "severity": entry.severity,
             "message": entry.message,
         }
         if entry.count != 1:
@@ -125,6 +147,12 @@ def load(file: str) -> Baseline:
         raise BaselineError(
             f"{file}:{exc.lineno}:{exc.colno}: not a JSON baseline: {exc.msg}"
         ) from None
+    if isinstance(data, dict) and data.get("version") == 1:
+        raise BaselineError(
+            f"{file}: a version 1 baseline, which does not record what each finding said (its "
+            "severity and the values in its message), so a finding that changed would stay "
+            "suppressed; review the findings and rewrite it with --write-baseline"
+        )
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise BaselineError(
             f'{file}: not a blinacheck baseline (expected a JSON object with "version": '
@@ -140,20 +168,21 @@ def load(file: str) -> Baseline:
 
 
 def _entry(file: str, key: str, raw: object) -> Entry:
-    fields = ("rule", "path", "subject")
+    fields = ("rule", "path", "subject", "severity", "message")
     if not isinstance(raw, dict) or not all(isinstance(raw.get(f), str) for f in fields):
         raise BaselineError(
-            f'{file}: entry "{key}" needs the text fields "rule", "path" and "subject"'
+            f'{file}: entry "{key}" needs the text fields "rule", "path", "subject", '
+            '"severity" and "message"'
         )
     count = raw.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise BaselineError(f'{file}: entry "{key}": "count" must be a whole number >= 1')
-    entry = Entry(raw["rule"], raw["path"], raw["subject"], str(raw.get("message", "")), count)
-    if entry.fingerprint != key:
+    entry = Entry(raw["rule"], raw["path"], raw["subject"], raw["message"], count, raw["severity"])
+    if entry.key != key:
         # The key is derived from the fields; a hand edit that changed one but not the other
         # would otherwise match nothing, silently.
         raise BaselineError(
-            f'{file}: entry "{key}" does not match its rule/path/subject (expected key '
-            f'"{entry.fingerprint}"); regenerate the file with --write-baseline'
+            f'{file}: entry "{key}" does not match its rule/path/subject/severity/message '
+            f'(expected key "{entry.key}"); regenerate the file with --write-baseline'
         )
     return entry

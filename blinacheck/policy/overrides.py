@@ -224,11 +224,22 @@ def _unmatched(
             int(part) if part.isdigit() else part for part in entry.subject.split("/") if part
         )
         line, column = result.document.locate(pointer)
+        changed = any(
+            f.rule == entry.rule and f.subject == entry.subject and f.suppressed is None
+            for f in result.findings
+        )
+        why = (
+            f"the finding changed since it was baselined (it said: {entry.severity} "
+            f"'{entry.message}'), so it is reported again; review it, then rerun "
+            "--write-baseline"
+            if changed
+            else f"matches no finding any more; remove it from {baseline.file} or rerun "
+            "--write-baseline"
+        )
         extra.append(
             _check(
                 BASELINE_ENTRY_UNMATCHED,
-                f"baseline entry {key} ({entry.rule} at {entry.subject or '/'}) matches no "
-                f"finding any more; remove it from {baseline.file} or rerun --write-baseline",
+                f"baseline entry {key} ({entry.rule} at {entry.subject or '/'}) {why}",
                 result.path,
                 line,
                 column,
