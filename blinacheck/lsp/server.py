@@ -190,9 +190,37 @@ def _lint_later(ls: PlanServer, uri: str) -> None:
     lint_document(ls, uri)
 
 
+# What the server asks a client to watch when the client lets it register watchers
+# (docs/editor.md): the configuration files and YAML files, where rule files live. A client
+# that cannot register them is set up to send the same events (docs/editor.md says how).
+WATCHED = ("**/blinacheck.toml", "**/pyproject.toml", "**/*.{yaml,yml}")
+WATCH_REGISTRATION = "blinacheck-watched-files"
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: PlanServer, params: types.InitializedParams) -> None:
+    workspace = ls.client_capabilities.workspace
+    watching = workspace.did_change_watched_files if workspace else None
+    if not (watching and watching.dynamic_registration):
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]
+    )
+    registration = types.Registration(
+        id=WATCH_REGISTRATION,
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=options,
+    )
+    await ls.client_register_capability_async(types.RegistrationParams([registration]))
+
+
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def files_changed(ls: PlanServer, params: types.DidChangeWatchedFilesParams) -> None:
-    """blinacheck.toml, pyproject.toml or a rule file changed: reload and lint again."""
+    """blinacheck.toml, pyproject.toml or a rule file changed: reload and lint again. A change
+    to a plan open in the editor arrives as didChange/didSave and reloads nothing."""
+    open_plans = set(ls.workspace.text_documents)
+    if all(change.uri in open_plans for change in params.changes):
+        return
     _reload(ls)
 
 
