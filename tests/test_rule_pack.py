@@ -40,6 +40,8 @@ CATALOGUE = {
     "premedication-dose": "premedication",
     "hospitalization-missing": "cycle",
     "seven-day-bag-under-22-kg": "cycle",
+    "preserved-bag-under-5-4-kg": "cycle",
+    "age-under-1-month": "plan",
     "bag-duration-unusual": "cycle",
     "interruption-over-7-days": "interruption",
     "restart-dose-after-toxicity": "adverse_event",
@@ -128,6 +130,25 @@ def test_rules_say_what_to_do_and_cite_evidence(builtin_rules: RuleSet) -> None:
     for rule in _catalogue_rules(builtin_rules):
         assert "What to do" in rule.description, rule.id
         assert rule.evidence and all(e.note or e.url for e in rule.evidence), rule.id
+
+
+# Rules whose evidence is being rewritten by the premedication change of issue 10 (part A).
+_SOURCE_KEYS_PENDING = {"premedication-missing", "premedication-dose"}
+_SOURCE_KEY = re.compile(r"\[[A-Z]\d+\]")
+
+
+def test_evidence_names_its_source_keys(builtin_rules: RuleSet) -> None:
+    """Every clinical citation starts with its key in the fact base's sources ([L1], [A1])."""
+    for rule in _catalogue_rules(builtin_rules):
+        if rule.id in _SOURCE_KEYS_PENDING:
+            continue
+        keyed = [e for e in rule.evidence if _SOURCE_KEY.match(e.source)]
+        assert keyed, f"{rule.id}: no evidence names a source key"
+        for e in rule.evidence:
+            assert _SOURCE_KEY.match(e.source) or e.source.startswith("blinacheck "), (
+                rule.id,
+                e.source,
+            )
 
 
 def test_unconfirmed_evidence_alone_never_makes_an_error(builtin_rules: RuleSet) -> None:

@@ -73,6 +73,9 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
     },
     "patient": {
         "age_years": _f("double?", "age in years (0.5 = six months)"),
+        "age_months": _f(
+            "double?", "age in months: age_years × 12, rounded to 2 decimals (0.0833 years = 1)"
+        ),
         "weight_kg": _f("double?", "weight used for dosing, kg"),
         "height_cm": _f("double?", "height, cm"),
         "bsa_m2": _f(

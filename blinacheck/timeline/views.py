@@ -29,6 +29,8 @@ SUBJECT_KINDS = (
     "drug_name",
 )
 
+MONTHS_PER_YEAR = 12
+
 # Where each in-cycle subject kind lives in the plan file.
 ITEM_KEYS = {
     "intrathecal": "intrathecal",
@@ -137,6 +139,10 @@ def _patient_view(patient: Patient | None) -> dict[str, Any]:
         else:
             view[name] = float(value)
     view["mutations"] = [m.upper() for m in patient.mutations]
+    if patient.age_years is not None:
+        # The plan gives the age in years only; in months to 2 decimals, so that 0.0833 years
+        # (a month written in years) reads as 1 month.
+        view["age_months"] = round(float(patient.age_years) * MONTHS_PER_YEAR, 2)
     if patient.height_cm is not None and patient.weight_kg is not None:
         view["bsa_mosteller_m2"] = _number(
             units.mosteller_bsa(patient.height_cm, patient.weight_kg)
