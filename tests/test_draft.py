@@ -112,17 +112,7 @@ def test_grid_of_drafted_plans_lints_without_error_or_warning(builtin_rules: Rul
         found = loud(text, builtin_rules)
         if found:
             failures.append((request, found))
-    # Until the built-in rules make high-risk-without-step-up information outside R/R (the
-    # label has no step-up there; pending in issue 10), MRD-positive and consolidation plans
-    # for patients of 65 or more get exactly that one warning, and nothing else.
-    pending = [
-        (r, f)
-        for r, f in failures
-        if r.indication != "relapsed-refractory"
-        and (r.patient.age_years or 0) >= 65
-        and all(x.startswith("high-risk-without-step-up ") for x in f)
-    ]
-    assert [x for x in failures if x not in pending] == []
+    assert failures == []
     assert time.monotonic() - began < 60  # a few seconds on an idle machine
 
 

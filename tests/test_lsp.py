@@ -13,7 +13,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from .conftest import EXAMPLES, REPO, plan_text, run_blinacheck
+from .conftest import REPO, plan_text, run_blinacheck
 
 DOCS = "https://github.com/YOUR-ORG/blinacheck/blob/main/docs"
 # Generous: a bound against a hang, not a measure of speed.
@@ -177,9 +177,20 @@ async def test_code_actions_fix_the_unit_and_offer_an_override(
 async def test_no_override_for_a_rule_that_cannot_be_overridden(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    path = tmp_path / "rr-high-risk-adult.yaml"
-    text = (EXAMPLES / "rr-high-risk-adult.yaml").read_text(encoding="utf-8")
-    cap = _by_rule(await _open(client, path, text), "dose-above-cap")
+    # A plan with exactly one dose-above-cap (35 mcg/day, above the 28 mcg/day maximum).
+    path = tmp_path / "above-cap.yaml"
+    text = (
+        "blinacheck: 1\n"
+        "indication: mrd-positive\n"
+        "patient: {age_years: 40, weight_kg: 80}\n"
+        "cycles:\n"
+        "  - cycle: 1\n"
+        "    infusion:\n"
+        "      - {days: 1-28, dose: 35 mcg/day}\n"
+    )
+    found = await _open(client, path, text)
+    assert [d.code for d in found].count("dose-above-cap") == 1
+    cap = _by_rule(found, "dose-above-cap")
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(path.as_uri()),

@@ -279,6 +279,9 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "resume_day": _f(
             "int?", "first infusion day after the event day in this cycle (events from Day 1 on)"
         ),
+        "days_to_resume": _f(
+            "int?", "days from the event day to resume_day (1: the infusion goes on the next day)"
+        ),
         "resume_dose": _f("string?", "the dose on resume_day, as written"),
         "resume_mcg_per_day": _f("double?", "absolute dose on resume_day, when known"),
         "resume_mcg_per_m2_per_day": _f("double?", "per-m² dose on resume_day, when so written"),
@@ -334,6 +337,11 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         ),
         "free_days_from": _f(
             "string?", "'dates' or 'length_days': what free_days was computed from"
+        ),
+        "day1_to_day1_days": _f(
+            "int?",
+            "days from the earlier cycle's Day 1 to the later cycle's Day 1, when both dates are "
+            "known (given or placed); compare with before.length_days",
         ),
     },
 }

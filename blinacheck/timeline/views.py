@@ -497,6 +497,10 @@ def _gap_view(before: dict[str, Any], after: dict[str, Any], earlier: Cycle) -> 
         last = dt.date.fromisoformat(before["last_infusion_date"])
         view["free_days"] = (dt.date.fromisoformat(after["start"]) - last).days - 1
         view["free_days_from"] = "dates"
+    if "start" in before and "start" in after:
+        view["day1_to_day1_days"] = (
+            dt.date.fromisoformat(after["start"]) - dt.date.fromisoformat(before["start"])
+        ).days
     elif earlier.length_days is not None:
         view["free_days"] = earlier.length_days - before["last_infusion_day"]
         view["free_days_from"] = "length_days"
@@ -612,6 +616,7 @@ def _derive_cycle(view: dict[str, Any]) -> None:
             continue
         resume = by_day[later[0]]
         event["resume_day"] = resume["day"]
+        event["days_to_resume"] = resume["day"] - event["cycle_day"]
         event["resume_dose"] = view["steps"][resume["step"]]["dose"]
         for key in ("mcg_per_day", "mcg_per_m2_per_day"):
             if key in resume:
