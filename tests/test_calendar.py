@@ -440,7 +440,7 @@ FIRST_WEEK = """
         start: 2026-03-02
         infusion:
           - {days: 1-3, dose: 9 mcg/day}
-          - {days: 4-7, dose: 12 mcg/day}
+          - {days: 4-7, dose: 30 mcg/day}
           - {days: 8-28, dose: 28 mcg/day}
 """
 
@@ -459,8 +459,7 @@ def test_a_finding_about_a_range_of_days_marks_every_day(builtin_rules: RuleSet)
         "D7    !E",
         "D8",
     ]
-    assert re.search(r"!E D4-7 +error\[dose-above-cap\] line \d+: 12 mcg/day on days 4-7", text)
-    assert re.search(r"!W D4-7 +warning\[dose-not-label-level\]", text)
+    assert re.search(r"!E D4-7 +error\[dose-above-cap\] line \d+: 30 mcg/day on days 4-7", text)
 
 
 def test_output_file_gets_the_plain_calendar_and_stderr_the_summary(tmp_path: Path) -> None:
