@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -89,7 +88,6 @@ def test_grid_of_drafted_plans_lints_without_error_or_warning(builtin_rules: Rul
     combos = grid()
     assert len(combos) > SAMPLE
     assert {c[0] for c in combos} == set(draft.INDICATIONS)
-    began = time.monotonic()
     failures = []
     for indication, age, weight, cycles, bag, bsa_given in combos:
         height = height_for(weight)
@@ -113,7 +111,6 @@ def test_grid_of_drafted_plans_lints_without_error_or_warning(builtin_rules: Rul
         if found:
             failures.append((request, found))
     assert failures == []
-    assert time.monotonic() - began < 60  # a few seconds on an idle machine
 
 
 def test_templates_and_every_indication_without_dates_lint_clean(builtin_rules: RuleSet) -> None:
