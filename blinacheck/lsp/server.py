@@ -216,11 +216,9 @@ async def initialized(ls: PlanServer, params: types.InitializedParams) -> None:
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def files_changed(ls: PlanServer, params: types.DidChangeWatchedFilesParams) -> None:
-    """blinacheck.toml, pyproject.toml or a rule file changed: reload and lint again. A change
-    to a plan open in the editor arrives as didChange/didSave and reloads nothing."""
-    open_plans = set(ls.workspace.text_documents)
-    if all(change.uri in open_plans for change in params.changes):
-        return
+    """blinacheck.toml, pyproject.toml or a rule file changed: reload and lint again. Every
+    watched change reloads, also of a file open in the editor: a rule file or blinacheck.toml
+    being edited there is open too, and its save must take effect."""
     _reload(ls)
 
 
