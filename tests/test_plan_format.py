@@ -91,7 +91,10 @@ def test_every_key_of_the_format_is_read(builtin_rules: RuleSet) -> None:
     ]
     assert cycle1["infusion_days"] == 28
     assert cycle1["hospital_days"] == list(range(1, 10))
-    assert cycle1["bags"] == [{"index": 0, "from_day": 1, "to_day": 28, "hours": 48.0}]
+    # 48-hour bags from Day 1 run Days 7-8 in one bag, across the Day 8 step-up
+    assert cycle1["bags"] == [
+        {"index": 0, "from_day": 1, "to_day": 28, "hours": 48.0, "dose_change_days": [8]}
+    ]
     premed = cycle1["premedication"]
     assert [(p["drug"], p["cycle_day"], p["dose_mg"]) for p in premed] == [
         ("dexamethasone", 1, 20.0),

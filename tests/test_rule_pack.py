@@ -46,6 +46,8 @@ CATALOGUE = {
     "length-days-contradicts-start": "cycle_gap",
     "bag-duration-unusual": "cycle",
     "interruption-over-7-days": "interruption",
+    "pause-over-7-days": "cycle",
+    "bag-spans-dose-change": "cycle",
     "restart-dose-after-toxicity": "adverse_event",
     "discontinuation-required": "adverse_event",
     "neurotoxicity-risk-factors": "plan",

@@ -114,6 +114,11 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "unexplained_gap_days": _f(
             "list<int>", "gap days that no interruption of the cycle accounts for"
         ),
+        "pauses": _f(
+            "list<pause>",
+            "each run of consecutive days without infusion between Day 1 and the last infusion "
+            "day, in day order",
+        ),
         "hospital_days": _f("list<int>", "cycle days in hospital"),
         "bags": _f("list<bag>", "infusion bags"),
         "premedication": _f("list<premedication>", "premedication doses"),
@@ -188,6 +193,30 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "from_day": _f("int", "first day of bags of this duration"),
         "to_day": _f("int", "last day"),
         "hours": _f("double", "duration of each bag, hours"),
+        "dose_change_days": _f(
+            "list<int>",
+            "infusion days whose dose differs from the day before and whose start falls inside "
+            "a running bag of this entry, not at a bag change (bags are hung one after another "
+            "from the start of from_day; Day 1 begins when the infusion starts): 48-hour bags "
+            "from Day 1 give [8] for a Day 8 step-up",
+        ),
+    },
+    "pause": {
+        "from_day": _f("int", "first day without infusion"),
+        "to_day": _f("int", "last day without infusion"),
+        "days": _f(
+            "int",
+            "number of whole days without infusion (the pause lasts at least 24 hours per day)",
+        ),
+        "resume_day": _f("int", "the infusion day after the pause"),
+        "unexplained_days": _f(
+            "list<int>", "days of the pause that no interruption of the cycle accounts for"
+        ),
+        "longest_interruption_days": _f(
+            "double?",
+            "length in days (hours / 24) of the longest interruption entry that accounts for a "
+            "day of the pause; absent when no interruption is recorded for it",
+        ),
     },
     "premedication": {
         **_PLACED,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from ..plan import dates, drugs, units
@@ -314,11 +315,14 @@ def _cycle_view(
         {d for first, last in cycle.hospitalization for d in dates.days_in_range(first, last)}
     )
     interruptions = [_interruption_view(item, start) for item in placed["interruptions"]]
-    explained = {
-        day
+    explained_by = [
+        (
+            item["hours"],
+            range(item["cycle_day"], item["cycle_day"] + math.ceil(item["hours"] / 24) + 1),
+        )
         for item in interruptions
-        for day in range(item["cycle_day"], item["cycle_day"] + math.ceil(item["hours"] / 24) + 1)
-    }
+    ]
+    explained = {day for _, days in explained_by for day in days}
     gap_days = [d for d in range(1, last_day + 1) if d not in dose_by_day]
     hospital = set(hospital_days)
     days = []
@@ -348,10 +352,10 @@ def _cycle_view(
         "days": days,
         "gap_days": gap_days,
         "unexplained_gap_days": [d for d in gap_days if d not in explained],
+        "pauses": _pauses(gap_days, explained_by),
         "hospital_days": hospital_days,
         "bags": [
-            {"index": i, "from_day": b.days[0], "to_day": b.days[1], "hours": float(b.hours)}
-            for i, b in enumerate(cycle.bags)
+            _bag_view(i, b.days, float(b.hours), dose_by_day) for i, b in enumerate(cycle.bags)
         ],
         "premedication": [
             _premedication_view(item, start, bsa) for item in placed["premedication"]
@@ -370,6 +374,64 @@ def _cycle_view(
         view["length_days"] = cycle.length_days
     _derive_cycle(view)
     return view
+
+
+def _pauses(gap_days: list[int], explained_by: list[tuple[float, range]]) -> list[dict[str, Any]]:
+    """Each run of days without infusion between Day 1 and the last infusion day: its days,
+    the days of it that no interruption entry explains, and the longest interruption that
+    explains any of its days."""
+    pauses: list[dict[str, Any]] = []
+    for run in _runs(gap_days):
+        hours = [h for h, days in explained_by if any(d in days for d in run)]
+        pause: dict[str, Any] = {
+            "from_day": run[0],
+            "to_day": run[-1],
+            "days": len(run),
+            "resume_day": run[-1] + 1,
+            "unexplained_days": [d for d in run if not any(d in days for _, days in explained_by)],
+        }
+        if hours:
+            pause["longest_interruption_days"] = _number(max(hours) / 24)
+        pauses.append(pause)
+    return pauses
+
+
+def _dose_key(step: dict[str, Any]) -> tuple[float, str]:
+    """The dose a bag is prepared for: the amount and unit as written."""
+    amount = step["mcg_per_m2_per_day"] if step["per_m2"] else step["mcg_per_day"]
+    return (float(amount), str(step["dose_unit"]))
+
+
+def _bag_view(
+    index: int, days: tuple[int, int], hours: float, dose_by_day: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """A bag entry: bags of ``hours`` hung one after another from the start of ``from_day``
+    (Day 1 begins when the infusion starts), a new bag while one is hung within the entry's
+    days. ``dose_change_days`` are the infusion days whose dose differs from the infusion day
+    before and whose start falls inside a running bag, not at a bag change: a bag delivers one
+    dose, so the change cannot happen there (48-hour bags from Day 1 run Days 7-8 in one bag,
+    across the Day 8 step-up)."""
+    first, last = days
+    length = Fraction(str(hours))
+    begin, end = Fraction((first - 1) * 24), Fraction(last * 24)
+    changes: list[int] = []
+    for day in sorted(dose_by_day):
+        before = dose_by_day.get(day - 1)
+        if before is None or _dose_key(before) == _dose_key(dose_by_day[day]):
+            continue
+        at = Fraction((day - 1) * 24)  # the hour the day begins, from the infusion start
+        if at <= begin:
+            continue
+        bag_start = begin + length * ((at - begin) // length)
+        if bag_start < at < bag_start + length and bag_start < end:
+            changes.append(day)
+    return {
+        "index": index,
+        "from_day": first,
+        "to_day": last,
+        "hours": hours,
+        "dose_change_days": changes,
+    }
 
 
 def _step_view(index: int, step: Any, start: dt.date | None, bsa: float | None) -> dict[str, Any]:
