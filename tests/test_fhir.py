@@ -250,7 +250,12 @@ def test_json_and_sarif_carry_the_fhir_element() -> None:
     assert location["logicalLocations"] == [
         {"fullyQualifiedName": "Bundle.entry[7].resource", "kind": "element"}
     ]
-    assert location["physicalLocation"]["region"] == {"startLine": 283, "startColumn": 19}
+    assert location["physicalLocation"]["region"] == {
+        "startLine": 283,
+        "startColumn": 19,
+        "endLine": 332,
+        "endColumn": 8,
+    }
     assert result["properties"]["element"] == "Bundle.entry[7].resource"
 
 

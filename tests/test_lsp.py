@@ -112,6 +112,21 @@ async def test_open_gives_the_findings_with_rule_docs_and_evidence(
     assert unit.related_information and unit.related_information[0].message.startswith("Evidence: ")
     line = UNITS_PLAN.splitlines()[6]
     assert unit.range.start == types.Position(6, _utf16(line[: line.index("dose:")]))
+    # The range covers the key it is about, `dose` (its extent is known: Document.end_of, as
+    # SARIF's region end), not the rest of the line.
+    assert unit.range.end == types.Position(6, _utf16(line[: line.index("dose:") + 4]))
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_diagnostic_about_a_block_runs_to_the_end_of_its_line(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    # hospitalization-missing is about the cycle, a block mapping whose end is not certain.
+    diagnostics = await _open(client, tmp_path / "plan.yaml", UNITS_PLAN)
+    hospital = _by_rule(diagnostics, "hospitalization-missing")
+    line = UNITS_PLAN.splitlines()[4]
+    assert hospital.range.start == types.Position(4, _utf16(line[: line.index("cycle")]))
+    assert hospital.range.end == types.Position(4, _utf16(line))
 
 
 @pytest.mark.asyncio(loop_scope="module")

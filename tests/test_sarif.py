@@ -292,3 +292,102 @@ def test_cli_baselined_findings_become_external_suppressions(
         "house-cycle-length-missing": ["external"],
         "house-it-dose-missing": ["external"],
     }
+
+
+def _regions(sarif: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    return [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"])
+        for r in sarif["runs"][0]["results"]
+    ]
+
+
+def test_region_ends_where_the_entry_ends(sarif_validator: jsonschema.protocols.Validator) -> None:
+    # Line 43 is `      - {day: 1, drugs: [methotrexate], dose: 12 mg}`: the flow mapping
+    # runs from column 9 to its closing brace at column 52, so the region ends at column 53.
+    sarif = json.loads(run_cli("lint", "--format", "sarif", "examples/child-it-day-1.yaml").stdout)
+    assert_valid(sarif_validator, sarif)
+    assert _regions(sarif) == [
+        (
+            "it-on-infusion-day-1",
+            {"startLine": 43, "startColumn": 9, "endLine": 43, "endColumn": 53},
+        )
+    ]
+
+
+# A cycle with no hospital days and no premedication: both findings are about the cycle, a
+# block mapping that starts where its first key (`cycle`) does, so its extent is not certain.
+BLOCK_PLAN = """\
+blinacheck: 1
+indication: relapsed-refractory
+patient: {age_years: 45, weight_kg: 70}
+cycles:
+  - cycle: 1
+    start: 2026-03-09
+    infusion:
+      - {days: 1-7, dose: 9 mcg/day}
+      - {days: 8-28, dose: 28 mcg/day}
+    intrathecal:
+      - {day: 8, drugs: [methotrexate], dose: 15 mg}
+"""
+
+# No step-up, and a misspelt premedication with a non-ASCII letter (columns count code points).
+KEY_PLAN = """\
+blinacheck: 1
+indication: relapsed-refractory
+patient: {age_years: 45, weight_kg: 70}
+cycles:
+  - cycle: 1
+    start: 2026-03-09
+    infusion:
+      - days: 1-28
+        dose: "28 mcg/day"
+    premedication:
+      - {day: 1, drug: dexaméthasone, dose: 20 mg, minutes_before: 60}
+    hospitalization: 1-9
+"""
+
+
+def test_no_region_end_for_a_block_mapping(tmp_path: Path) -> None:
+    # Without an end, SARIF means "to the end of the line", which is what GitHub highlights.
+    plan = tmp_path / "block.yaml"
+    plan.write_text(BLOCK_PLAN, encoding="utf-8")
+    sarif = json.loads(run_cli("lint", "--format", "sarif", str(plan)).stdout)
+    assert _regions(sarif) == [
+        ("hospitalization-missing", {"startLine": 5, "startColumn": 5}),
+        ("premedication-missing", {"startLine": 5, "startColumn": 5}),
+    ]
+
+
+def test_region_ends_of_keys_and_values_in_code_points(tmp_path: Path) -> None:
+    for n in range(3):
+        (tmp_path / f"p{n}.yaml").write_text(KEY_PLAN, encoding="utf-8")
+    expected = [
+        ("it-prophylaxis-missing", {"startLine": 4, "startColumn": 1, "endColumn": 7}),
+        ("step-up-missing", {"startLine": 7, "startColumn": 5, "endColumn": 13}),
+        ("premedication-missing", {"startLine": 10, "startColumn": 5, "endColumn": 18}),
+        # `dexaméthasone`: 13 code points (14 bytes in UTF-8) from column 24
+        ("drug-name-unknown", {"startLine": 11, "startColumn": 24, "endColumn": 37}),
+    ]
+    for jobs in ("1", "2"):  # worker processes rebuild the document: the same regions
+        sarif = json.loads(
+            run_cli("lint", "--format", "sarif", "--jobs", jobs, str(tmp_path)).stdout
+        )
+        regions = _regions(sarif)
+        assert len(regions) == 3 * len(expected)
+        for (rule, region), (want_rule, want) in zip(regions, expected * 3, strict=True):
+            assert (rule, region) == (want_rule, {**want, "endLine": want["startLine"]})
+
+
+def test_region_end_of_a_fhir_resource() -> None:
+    # The MedicationRequest of the IT order: its JSON object runs from 283:19 to the closing
+    # brace on line 332 (column 7), so the region ends at 332:8.
+    path = "tests/fhir/child-it-day-1-r5.json"
+    sarif = json.loads(run_cli("lint", "--format", "sarif", path).stdout)
+    assert _regions(sarif) == [
+        (
+            "it-on-infusion-day-1",
+            {"startLine": 283, "startColumn": 19, "endLine": 332, "endColumn": 8},
+        )
+    ]
+    lines = (REPO / path).read_text(encoding="utf-8").splitlines()
+    assert lines[282][18] == "{" and lines[331][6] == "}"

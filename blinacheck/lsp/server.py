@@ -69,10 +69,21 @@ def _line_end(lines: Sequence[str], row: int) -> types.Position:
     return _position(lines, row + 1, len(text) + 1)
 
 
-def diagnostic(finding: Finding, lines: Sequence[str], uri: str, docs_url: str | None) -> Any:
+def diagnostic(
+    finding: Finding,
+    lines: Sequence[str],
+    uri: str,
+    docs_url: str | None,
+    span_end: tuple[int, int] | None = None,
+) -> Any:
+    """The finding as an LSP diagnostic: from its start to ``span_end`` where the extent of what
+    it points at is known (Document.end_of, as SARIF's region end), else to the end of the line."""
     start = _position(lines, finding.line, finding.column)
     row = max(finding.line - 1, 0)
-    end = _line_end(lines, row) if row < len(lines) else start
+    if span_end is not None:
+        end = _position(lines, *span_end)
+    else:
+        end = _line_end(lines, row) if row < len(lines) else start
     if (end.line, end.character) <= (start.line, start.character):
         end = types.Position(start.line, start.character + 1)
     message = finding.message
@@ -127,7 +138,11 @@ def lint_document(ls: PlanServer, uri: str) -> None:
         _publish_rule_file_problems(ls, settings, os.path.dirname(os.path.abspath(path)))
     else:
         result = lint_text(document.source, settings, path=os.path.relpath(path))
-        found = [diagnostic(f, lines, uri, ls.docs_url) for f in result.findings]
+        read = result.document
+        found = [
+            diagnostic(f, lines, uri, ls.docs_url, read.end_of(f.line, f.column) if read else None)
+            for f in result.findings
+        ]
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=found)
     )

@@ -9,6 +9,7 @@ are refused, and every problem is a located :class:`~blinacheck.read.source.Prob
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from typing import Any
@@ -30,6 +31,8 @@ class _Parser:
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
         self.positions: dict[Path, tuple[int, int]] = {}
         self.key_positions: dict[Path, tuple[int, int]] = {}
+        # Start -> end of every value and key, kept only when asked (json_spans).
+        self.ends: dict[tuple[int, int], tuple[int, int]] | None = None
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.line_starts, offset)
@@ -48,7 +51,14 @@ class _Parser:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             self.fail(f"more than {MAX_NODES:,} values; a FHIR plan is far smaller")
-        self.positions[path] = self.position(self.at)
+        start = self.positions[path] = self.position(self.at)
+        if self.ends is None:
+            return self.parse_value(path, depth)
+        value = self.parse_value(path, depth)
+        self.ends[start] = self.position(self.at)
+        return value
+
+    def parse_value(self, path: Path, depth: int) -> Any:
         char = self.text[self.at : self.at + 1]
         if char in ("{", "["):
             if depth >= MAX_DEPTH:
@@ -103,6 +113,8 @@ class _Parser:
             if self.text[self.at : self.at + 1] != '"':
                 self.fail("JSON syntax error: expected a key in double quotes")
             key = self.string()
+            if self.ends is not None:
+                self.ends[self.position(key_at)] = self.position(self.at)
             if key in result:
                 first = self.key_positions[(*path, key)]
                 self.fail(f"duplicate key '{key}' (first given on line {first[0]})", key_at)
@@ -145,8 +157,23 @@ def load_json(text: str) -> JsonDocument:
     return JsonDocument(text, data, parser.positions, parser.key_positions)
 
 
+def json_spans(text: str) -> dict[tuple[int, int], tuple[int, int]]:
+    """Start -> end of every value and key of a JSON text (see Document.end_of)."""
+    parser = _Parser(text)
+    parser.ends = {}
+    try:
+        parser.value((), 0)
+    except SourceError:
+        return {}
+    return parser.ends
+
+
 class JsonDocument(Document):
     """A Document whose positions are the JSON file's own; pickled whole (no re-parse as YAML)."""
+
+    @functools.cached_property
+    def spans(self) -> dict[tuple[int, int], tuple[int, int]]:
+        return json_spans(self.text)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return _rebuild, (type(self), dict(self.__dict__))

@@ -86,6 +86,19 @@ class Document:
     def has(self, path: Path) -> bool:
         return path in self.positions
 
+    def end_of(self, line: int, column: int) -> tuple[int, int] | None:
+        """Where the node that starts at ``line``:``column`` ends: the line of its last
+        character and the column just after it (SARIF's ``endLine``/``endColumn``). None where
+        the extent is not certain: nothing starts there, or a block collection or block scalar
+        does, whose end the parser marks at the next token, past comments and blank lines."""
+        return self.spans.get((line, column))
+
+    @functools.cached_property
+    def spans(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """The ends of the nodes whose extent is certain, by where they start (see end_of).
+        Computed on first use (only the SARIF format asks), by reading the text's events again."""
+        return yaml_spans(self.text)
+
     def line_text(self, line: int) -> str:
         lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
@@ -94,6 +107,42 @@ class Document:
     def lines(self) -> list[str]:
         """The text's lines by the line-end rule, split once."""
         return split_lines(self.text)
+
+
+def yaml_spans(text: str) -> dict[tuple[int, int], tuple[int, int]]:
+    """Start -> end of each scalar and flow collection of a YAML text (see Document.end_of).
+    A text that does not parse gives no spans: it never reached the rules."""
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    uncertain: set[tuple[int, int]] = set()
+    starts: list[tuple[int, int] | None] = []
+    try:
+        for event in yaml.parse(text, Loader=_loader()):
+            if isinstance(event, yaml.ScalarEvent):
+                start = _position(event)
+                end = _end(event)
+                if event.style not in ("|", ">") and end != start and start not in uncertain:
+                    spans.setdefault(start, end)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                start = _position(event)
+                if event.flow_style:
+                    starts.append(start)
+                else:  # a block mapping starts where its first key does: neither is certain
+                    uncertain.add(start)
+                    starts.append(None)
+            elif isinstance(event, yaml.CollectionEndEvent) and starts:
+                opened = starts.pop()
+                if opened is not None:
+                    spans[opened] = _end(event)
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    for start in uncertain:
+        spans.pop(start, None)
+    return spans
+
+
+def _end(event: yaml.Event) -> tuple[int, int]:
+    mark = event.end_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def _unpickled_document(text: str, data: Any) -> Document:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..engine.ruleset import Rule
+from ..read.source import Document
 from ..results.display import json_text
 from ..results.files import LintReport
 from ..results.findings import (
@@ -273,7 +274,19 @@ def driver_rules(report: LintReport, options: RenderOptions) -> list[dict[str, o
     return rules
 
 
-def result(finding: Finding, rule_index: int) -> dict[str, object]:
+def region(finding: Finding, document: Document | None) -> dict[str, int]:
+    """Where the finding stands; with its end where the node it points at has a certain extent
+    (a value, a key, a flow mapping such as ``{day: 1, drugs: [...]}``, a FHIR resource)."""
+    data = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
+    end = document.end_of(finding.line, finding.column) if document is not None else None
+    if end is not None:
+        data["endLine"], data["endColumn"] = end
+    return data
+
+
+def result(
+    finding: Finding, rule_index: int, document: Document | None = None
+) -> dict[str, object]:
     data: dict[str, object] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -283,10 +296,7 @@ def result(finding: Finding, rule_index: int) -> dict[str, object]:
             {
                 "physicalLocation": {
                     "artifactLocation": artifact_location(finding.path),
-                    "region": {
-                        "startLine": max(finding.line, 1),
-                        "startColumn": max(finding.column, 1),
-                    },
+                    "region": region(finding, document),
                 }
             }
         ],
@@ -322,6 +332,7 @@ def result(finding: Finding, rule_index: int) -> dict[str, object]:
 def as_data(report: LintReport, options: RenderOptions) -> dict[str, object]:
     rules = driver_rules(report, options)
     index = {str(rule["id"]): position for position, rule in enumerate(rules)}
+    documents = {r.path: r.document for r in report.results}
     findings = [
         f for f in report.findings if not (options.omit_suppressed and f.suppressed is not None)
     ]
@@ -341,7 +352,7 @@ def as_data(report: LintReport, options: RenderOptions) -> dict[str, object]:
                 "tool": {"driver": driver},
                 # Columns are counted in characters (code points), as the text output shows them.
                 "columnKind": "unicodeCodePoints",
-                "results": [result(f, index[f.rule]) for f in findings],
+                "results": [result(f, index[f.rule], documents.get(f.path)) for f in findings],
             }
         ],
     }
