@@ -1,0 +1,62 @@
+"""Measure one change: the same command with two source trees of blinacheck, interleaved.
+
+    git worktree add /tmp/before HEAD~1        # or any copy of the tree before the change
+    python bench/ab.py /tmp/before .           # blinacheck lint --isolated on a typical plan
+    python bench/ab.py /tmp/before . --runs 40 -- lint --isolated --jobs 2 FOLDER
+
+Each run starts ``python -m blinacheck ARGS`` with ``PYTHONPATH`` set to one tree, then to the
+other, alternately (so that load on the machine hits both alike), and prints the medians and
+the ratio new/old. The levers in docs/performance.md were measured this way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TYPICAL = Path(__file__).resolve().parent.parent / "examples" / "adult-rr-cycles-1-2.yaml"
+
+
+def once(tree: str, args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "blinacheck", *args],
+        env={**env, "PYTHONPATH": tree},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A/B wall time of two blinacheck trees")
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("args", nargs="*", help="blinacheck's arguments (after --)")
+    options = parser.parse_args()
+    args = options.args or ["lint", "--isolated", str(TYPICAL)]
+    env = dict(os.environ)
+    trees = {"old": str(Path(options.old).resolve()), "new": str(Path(options.new).resolve())}
+    times: dict[str, list[float]] = {name: [] for name in trees}
+    for tree in trees.values():  # warm the .pyc files and the page cache
+        once(tree, args, env)
+    for run in range(options.runs):
+        order = list(trees.items()) if run % 2 == 0 else list(reversed(trees.items()))
+        for name, tree in order:
+            times[name].append(once(tree, args, env))
+    old, new = (statistics.median(times[name]) for name in trees)
+    print(f"blinacheck {' '.join(args)}: medians of {options.runs} interleaved runs")
+    print(f"  old {old:8.1f} ms   {trees['old']}")
+    print(f"  new {new:8.1f} ms   {trees['new']}")
+    print(f"  new/old {new / old:.3f}  (saving {old - new:+.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
