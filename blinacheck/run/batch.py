@@ -8,6 +8,7 @@ from ..engine.ruleset import RuleSet
 from ..read.source import DEFAULT_MAX_BYTES
 from ..results.files import FileResult, LintReport
 from .discovery import STDIN, discover
+from .jobs import processes
 from .lint import lint_file
 
 
@@ -22,7 +23,7 @@ def lint_paths(
     stdin_name: str = "<stdin>",
 ) -> LintReport:
     """Lint files and folders (``-``: standard input, named ``stdin_name`` in the findings).
-    ``jobs``: processes to use; None picks (see parallel.auto_jobs). With more than one job the
+    ``jobs``: processes to use; None picks (see jobs.auto_jobs). With more than one job the
     output is identical, in the same order (docs/performance.md).
     """
     report = LintReport()
@@ -31,17 +32,16 @@ def lint_paths(
         lint_file(file, ruleset, explicit=explicit, max_bytes=max_bytes, stdin_name=stdin_name)
         for file, explicit in files
     )
-    if (jobs is None or jobs > 1) and (STDIN, True) not in files:  # one stdin, one process
-        from . import parallel
+    jobs = processes(jobs, len(files))
+    if jobs > 1 and (STDIN, True) not in files:  # one stdin, one process
+        from . import parallel  # only now: multiprocessing costs a one-file run ~9 ms
 
-        jobs = parallel.auto_jobs(len(files)) if jobs is None else min(jobs, len(files))
-        if jobs > 1:
-            try:
-                spec = parallel.spec_of(ruleset)
-            except parallel.NotRebuildable:
-                spec = None  # rules compiled from text in memory: one process it is
-            if spec is not None:
-                results = parallel.lint_files(files, spec, max_bytes=max_bytes, jobs=jobs)
+        try:
+            spec = parallel.spec_of(ruleset)
+        except parallel.NotRebuildable:
+            spec = None  # rules compiled from text in memory: one process it is
+        if spec is not None:
+            results = parallel.lint_files(files, spec, max_bytes=max_bytes, jobs=jobs)
     for (file, _), result in zip(files, results, strict=True):
         if result.is_plan:
             report.results.append(result)

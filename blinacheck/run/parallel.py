@@ -9,7 +9,6 @@ its initializer, with :func:`build_ruleset`. Whatever the configuration did to t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -18,11 +17,20 @@ from typing import Any
 from ..engine.ruleset import RuleSet, builtin_rule_files, compile_sources
 from ..results.files import FileResult
 from ..results.findings import Severity
+from .jobs import AUTO_MIN_FILES, auto_jobs
 from .lint import lint_file
 from .memory import collect_rarely
 
-# Below this many files a pool costs more (start-up, one rule compile per worker) than it saves.
-AUTO_MIN_FILES = 50
+__all__ = [
+    "AUTO_MIN_FILES",
+    "NotRebuildable",
+    "RuleSetSpec",
+    "RuleSpec",
+    "auto_jobs",
+    "build_ruleset",
+    "lint_files",
+    "spec_of",
+]
 
 
 @dataclass(frozen=True)
@@ -82,17 +90,6 @@ def build_ruleset(spec: RuleSetSpec) -> RuleSet:
             )
         )
     return RuleSet(rules)
-
-
-def auto_jobs(files: int) -> int:
-    """The default --jobs: every usable CPU for a batch, one process for a handful of files."""
-    if files < AUTO_MIN_FILES:
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, cpus)
 
 
 # --- the worker side ---------------------------------------------------------------------------
