@@ -27,6 +27,7 @@ COMMANDS = {
     "convert": ("blinacheck.commands.convert", "Convert a plan to FHIR R4/R5 or to YAML."),
     "draft": ("blinacheck.commands.draft", "Write the label schedule for a patient as a plan."),
     "lsp": ("blinacheck.lsp.command", "Run the language server (stdio; the [lsp] extra)."),
+    "audit": ("blinacheck.serve.audit_command", "Export the CDS Hooks service's audit log."),
 }
 
 

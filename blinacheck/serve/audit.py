@@ -278,6 +278,10 @@ def _redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
 
 
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
 class _SQLite:
     """SQLite through the standard library: one connection shared under a lock, WAL journal
     (readers never wait for the writer; several processes may share the file), every
@@ -337,8 +341,9 @@ def _check_tables(backend: _Backend, name: str) -> None:
         try:
             backend.query(f"SELECT 1 FROM {table} LIMIT 1")
         except AuditLogError as exc:
+            reason = str(exc).removeprefix(f"audit log database {name}: ")
             raise AuditLogError(
-                f"audit log database {name}: not a blinacheck audit log ({exc})"
+                f"audit log database {name}: not a blinacheck audit log ({reason})"
             ) from None
 
 
@@ -365,6 +370,8 @@ class _Postgres:
         self._lock = threading.Lock()
         self._conn: Any = None
         if not create:
+            with self._lock:
+                self._connection()  # a server that cannot be reached says so, not "no tables"
             _check_tables(self, _redacted(url))
             return
         serial = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
@@ -379,7 +386,9 @@ class _Postgres:
             try:
                 self._conn = self._psycopg.connect(self._url, autocommit=True, connect_timeout=10)
             except self._psycopg.Error as exc:
-                raise AuditLogError(f"audit log database {_redacted(self._url)}: {exc}") from None
+                raise AuditLogError(
+                    f"audit log database {_redacted(self._url)}: {_one_line(exc)}"
+                ) from None
         return self._conn
 
     def execute(self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]]) -> None:
@@ -393,7 +402,9 @@ class _Postgres:
                         else:
                             cursor.executemany(sql, params)
             except self._psycopg.Error as exc:
-                raise AuditLogError(f"audit log database {_redacted(self._url)}: {exc}") from None
+                raise AuditLogError(
+                    f"audit log database {_redacted(self._url)}: {_one_line(exc)}"
+                ) from None
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -404,7 +415,9 @@ class _Postgres:
                     rows: list[tuple[Any, ...]] = cursor.fetchall()
                     return rows
             except self._psycopg.Error as exc:
-                raise AuditLogError(f"audit log database {_redacted(self._url)}: {exc}") from None
+                raise AuditLogError(
+                    f"audit log database {_redacted(self._url)}: {_one_line(exc)}"
+                ) from None
 
     def close(self) -> None:
         with self._lock:
