@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from blinacheck.serve.audit import open_audit_log
+from blinacheck.serve.audit import COLUMNS, open_audit_log
 
-from .conftest import run_blinacheck
+from .conftest import REPO, run_blinacheck
 from .postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from .test_audit_log import ACCEPT, CARDS, EXPECTED, OVERRIDE, RECEIVED, SIGN
 
@@ -135,3 +135,18 @@ def test_a_database_that_cannot_be_exported_is_refused(
     assert message.format(tmp=tmp_path) in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_the_documented_export_runs_as_shown(tmp_path: Path) -> None:
+    doc = (REPO / "docs" / "audit-log.md").read_text(encoding="utf-8")
+    command = doc.split("<!-- audit:command -->\n```sh\n")[1].split("\n```")[0]
+    shown = doc.split("<!-- audit:csv -->\n```text\n")[1].split("```")[0]
+    words = command.split()
+    assert words[:3] == ["blinacheck", "audit", "export"]
+    database = words[words.index("--database") + 1]
+    assert database == "sqlite:///blinacheck-audit.db"  # the service's default, relative
+    write_log(f"sqlite:///{tmp_path / 'blinacheck-audit.db'}")
+    done = run_blinacheck(*words[1:], cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == shown
+    assert shown.splitlines()[0] == ",".join(COLUMNS)
