@@ -173,13 +173,31 @@ def test_label_plans_have_no_error_or_warning(path: Path, builtin_rules: RuleSet
     assert loud == []
 
 
-def test_label_plans_cover_each_indication() -> None:
-    names = {p.name for p in LABEL_PLANS}
-    assert names == {
-        "rr-adult-cycles-1-9.yaml",
-        "rr-child-cycles-1-2.yaml",
-        "mrd-positive-adult-cycles-1-4.yaml",
-        "consolidation-adult-4-cycles.yaml",
+def _band(age: float) -> str:
+    return "child" if age < 18 else "older adult" if age >= 65 else "adult"
+
+
+def test_label_plans_cover_each_indication(builtin_rules: RuleSet) -> None:
+    """A label plan for every indication and age band (tests/test_conformant.py lists what
+    each gives): children under 45 kg dosed per m2, adults, and patients of 65 or more in the
+    indications whose label schedules differ for them in risk (R/R, MRD-positive)."""
+    covered = set()
+    for path in LABEL_PLANS:
+        tl = lint_file(str(path), builtin_rules).timeline
+        assert tl is not None
+        age, weight = tl.patient["age_years"], tl.patient["weight_kg"]
+        if age < 18:
+            assert weight < 45 and all(s["per_m2"] for c in tl.cycles for s in c["steps"])
+        covered.add((tl.plan["indication"], _band(age)))
+    assert covered == {
+        ("relapsed-refractory", "child"),
+        ("relapsed-refractory", "adult"),
+        ("relapsed-refractory", "older adult"),
+        ("mrd-positive", "child"),
+        ("mrd-positive", "adult"),
+        ("mrd-positive", "older adult"),
+        ("consolidation", "child"),
+        ("consolidation", "adult"),
     }
 
 
