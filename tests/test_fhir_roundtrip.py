@@ -46,7 +46,33 @@ def test_round_trip_gives_the_same_findings(plan: Path, builtin_rules: RuleSet) 
         assert _key(again) == expected, target
         back = convert_bytes(converted.text.encode(), "plan.json", "yaml")
         assert back.text is not None
-        assert _key(lint.lint_bytes(back.text.encode(), "back.yaml", builtin_rules)) == expected
+        again_yaml = lint.lint_bytes(back.text.encode(), "back.yaml", builtin_rules)
+        assert _key(again_yaml) == expected
+        # The title, which no rule reads but every report shows, comes back too.
+        assert again.document is not None and again_yaml.document is not None
+        assert again_yaml.document.data.get("title") == original.document.data.get("title")
+
+
+def test_the_title_is_carried_both_ways() -> None:
+    child = convert_bytes((EXAMPLES / "child-it-day-1.yaml").read_bytes(), "child.yaml", "fhir-r5")
+    assert child.text is not None
+    groups = [
+        e["resource"]
+        for e in json.loads(child.text)["entry"]
+        if e["resource"]["resourceType"] == "RequestOrchestration"
+    ]
+    title = "Paediatric R/R B-ALL, blinatumomab cycle 1 (IT booked on Day 1)"
+    assert [
+        [x["valueString"] for x in g["extension"] if x["url"].endswith(":plan-title")]
+        for g in groups
+    ] == [[title]]
+    # A template's PlanDefinition has a title element of its own.
+    template = REPO / "tests" / "fhir" / "template-rr-r4.json"
+    back = convert_bytes(template.read_bytes(), str(template), "yaml")
+    assert back.text is not None
+    assert back.text.splitlines()[1] == (
+        "title: Blinatumomab, relapsed/refractory B-ALL, cycles 1-2 (45 kg or more)"
+    )
 
 
 def _drafts() -> list[tuple[str, str]]:

@@ -176,6 +176,8 @@ class _Writer:
             "action": [],
         }
         extensions = group["extension"]
+        if plan.title:
+            extensions.append(_ext(vocab.EXT_PLAN_TITLE, "valueString", plan.title))
         if cycle.length_days is not None:
             extensions.append(_ext(vocab.EXT_CYCLE_LENGTH, "valueInteger", cycle.length_days))
         for bag in cycle.bags:

@@ -327,6 +327,7 @@ class _Reader:
             return self.mapped
         plan: dict[str, Any] = {"blinacheck": "1"}
         origins: dict[Path, Path] = {(): ()}
+        self._title(plan, origins)
         self._first_day1 = cycles[0].day1() if cycles else None
         self._indication(orders, plan, origins)
         self._patient(plan, origins)
@@ -335,6 +336,21 @@ class _Reader:
         if not self.mapped.problems:
             self.mapped.data, self.mapped.origins = plan, origins
         return self.mapped
+
+    def _title(self, plan: dict[str, Any], origins: dict[Path, Path]) -> None:
+        """The plan's title: a PlanDefinition's or CarePlan's own ``title``, else the plan-title
+        extension blinacheck writes on each cycle's RequestGroup / RequestOrchestration."""
+        for resource in self.index.of_type("PlanDefinition", "CarePlan"):
+            title = resource.data.get("title")
+            if isinstance(title, str) and title.strip():
+                plan["title"], origins[("title",)] = title, (*resource.path, "title")
+                return
+        for resource in self.index.of_type(*_GROUPS):
+            found = extension_value(resource.data, vocab.EXT_PLAN_TITLE)
+            if found is not None and isinstance(found[0], str) and found[0].strip():
+                plan["title"] = found[0]
+                origins[("title",)] = (*resource.path, "extension", found[1])
+                return
 
     # cycles and steps -------------------------------------------------------------------------
 

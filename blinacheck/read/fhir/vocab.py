@@ -20,6 +20,7 @@ EXT_CYCLE_DAY = EXT + "cycle-day"  # valueInteger: an adverse event's day in a d
 EXT_LIVE_VACCINE = EXT + "live-vaccine"  # valueBoolean, on Immunization
 EXT_CTCAE_GRADE = EXT + "ctcae-grade"  # valueInteger 1-4, on AdverseEvent
 EXT_PATIENT = EXT + "patient"  # sub-extensions named by the plan's patient keys
+EXT_PLAN_TITLE = EXT + "plan-title"  # valueString, on each cycle's group (the plan title)
 EXT_INDICATION = EXT + "indication"  # valueCode, where no Condition or reason carries it
 
 # The indication as a local code system (docs/fhir.md): the plan format's three values.
@@ -33,7 +34,9 @@ LOINC = "http://loinc.org"
 LOINC_WEIGHT = "29463-7"  # Body weight
 LOINC_HEIGHT = "8302-2"  # Body height
 LOINC_BSA = "8277-6"  # Body surface area
-LOINC_AGE = "30525-0"  # Age
+# Age: LOINC 30525-0, the one code of HL7 Terminology's value set
+# v3-LOINCObservationActContextAgeDefinitionCode ("Age", expansion from LOINC 2.81).
+LOINC_AGE = "30525-0"
 SNOMED = "http://snomed.info/sct"
 SNOMED_INTRATHECAL = "72607000"  # Intrathecal route (qualifier value)
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
