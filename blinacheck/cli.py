@@ -28,6 +28,7 @@ COMMANDS = {
     "draft": ("blinacheck.commands.draft", "Write the label schedule for a patient as a plan."),
     "lsp": ("blinacheck.lsp.command", "Run the language server (stdio; the [lsp] extra)."),
     "audit": ("blinacheck.serve.audit_command", "Export the CDS Hooks service's audit log."),
+    "serve": ("blinacheck.serve.command", "Run the CDS Hooks service (the [serve] extra)."),
 }
 
 

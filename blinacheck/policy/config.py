@@ -38,6 +38,7 @@ KEYS = (
     "fail-on",
     "per-file-ignores",
     "exclude",
+    "serve",  # the CDS Hooks service's own table (docs/cds-hooks.md), read by blinacheck/serve
 )
 _SEVERITIES = ("error", "warning", "info")
 

@@ -1,5 +1,7 @@
-"""``blinacheck serve``: the CDS Hooks service, its audit log and the pharmacists' web page.
+"""``blinacheck serve``: the CDS Hooks service (docs/cds-hooks.md), its audit log and the
+pharmacists' web page; the ``[serve]`` extra.
 
-Importing this package loads nothing optional: ``blinacheck audit export`` of a SQLite log
-needs neither FastAPI nor psycopg (docs/cds-hooks.md).
+Importing this package loads nothing optional: ``blinacheck lint`` and ``import blinacheck``
+never import it, FastAPI, uvicorn, httpx and PyJWT load only when the service starts, and
+``blinacheck audit export`` of a SQLite log needs neither FastAPI nor psycopg.
 """

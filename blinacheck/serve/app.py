@@ -1,0 +1,176 @@
+"""The FastAPI application: ``create_app(config)`` (docs/cds-hooks.md).
+
+Routes: ``GET /cds-services`` (discovery), ``POST /cds-services/{id}`` (a hook call: cards),
+``POST /cds-services/{id}/feedback``, ``GET /rules/{id}`` (a rule's explanation, the cards'
+default ``source.url``) and ``GET /healthz``. The lint settings are ``lint``'s, loaded once at
+start and again on SIGHUP or when a rule or configuration file changes (rules.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from . import discovery, logs
+from .config import ENVIRONMENT, ServeConfig
+from .rules import Rules
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def error(status: int, message: str) -> JSONResponse:
+    """Every error the service answers: ``{"error": message}`` with its status."""
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class ServiceError(Exception):
+    """A request the service refuses: an HTTP status and a message for the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def create_app(config: ServeConfig) -> FastAPI:
+    """The service for ``config``. Raises ``ConfigError`` if the rules or configuration are
+    invalid at start (a reload that fails later keeps the rules it had, and logs why)."""
+    rules = Rules(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        watcher = asyncio.create_task(rules.watch())
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, rules.reload_soon)
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGHUP)
+
+    app = FastAPI(
+        title="blinacheck CDS Hooks service",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.config = config
+    app.state.rules = rules
+
+    @app.exception_handler(ServiceError)
+    async def _refused(request: Request, exc: ServiceError) -> JSONResponse:
+        return error(exc.status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "no such resource", 405: "method not allowed"}
+        return error(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error(400, "the request is not valid")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, object]:
+        return {"status": "ok", "version": __version__, "rules": len(rules.settings.ruleset.rules)}
+
+    @app.get("/cds-services")
+    def services() -> dict[str, object]:
+        return discovery.document()
+
+    @app.get("/rules/{rule_id}", response_class=PlainTextResponse)
+    def explain(rule_id: str) -> str:
+        found = {r.id: r for r in rules.settings.ruleset.rules}.get(rule_id)
+        if found is None:
+            raise ServiceError(404, "no such rule")
+        from ..commands.explain import explain_text
+
+        return explain_text(found)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return error(500, "internal error")
+
+    app.add_middleware(LogRequests)
+    return app
+
+
+def _route(path: str) -> str:
+    """The route template of a path, for the logs (never the raw path: it is the client's)."""
+    parts = path.strip("/").split("/")
+    if path in ("/", "/healthz", "/cds-services"):
+        return path
+    if parts[0] == "cds-services" and len(parts) in (2, 3):
+        known = parts[1] in discovery.SERVICES
+        service = "{id}" if known else "{unknown}"
+        return f"/cds-services/{service}" + ("/feedback" if len(parts) == 3 else "")
+    if parts[0] == "rules" and len(parts) == 2:
+        return "/rules/{id}"
+    return "{other}"
+
+
+class LogRequests:
+    """One log line per request: method, route template, service, status, duration, and
+    what the endpoint put in the request's state under ``log`` (rule ids, counts)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = str(scope.get("path", ""))
+            parts = path.strip("/").split("/")
+            fields: dict[str, Any] = {
+                "method": str(scope.get("method", ""))[:10],
+                "route": _route(path),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+            if len(parts) >= 2 and parts[0] == "cds-services" and parts[1] in discovery.SERVICES:
+                fields["service"] = parts[1]
+            state = scope.get("state")
+            extra = state.get("log") if isinstance(state, dict) else None
+            if isinstance(extra, dict):
+                fields.update(extra)
+            logs.event("request", logging.WARNING if status >= 400 else logging.INFO, **fields)
+
+
+def from_environment() -> FastAPI:
+    """The application of one worker process: the configuration comes from the environment
+    (``blinacheck serve --workers N`` sets it); uvicorn calls this (``factory=True``)."""
+    logs.configure()
+    return create_app(ServeConfig.from_environment(os.environ[ENVIRONMENT]))

@@ -1,0 +1,85 @@
+"""``blinacheck serve`` over real HTTP: discovery, health, rule pages, start-up refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import run_blinacheck
+from .serve_server import Server, running
+
+SERVICES = {"blinacheck-order-select": "order-select", "blinacheck-order-sign": "order-sign"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> object:
+    with running("--isolated", cwd=tmp_path_factory.mktemp("serve")) as running_server:
+        yield running_server
+
+
+def test_discovery_lists_both_services_with_their_prefetch(server: Server) -> None:
+    answer = httpx.get(server.url + "/cds-services")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    services = answer.json()["services"]
+    assert {s["id"]: s["hook"] for s in services} == SERVICES
+    for service in services:
+        assert service["title"] and service["description"]
+        prefetch = service["prefetch"]
+        assert prefetch["patient"] == "Patient/{{context.patientId}}"
+        assert "code=http://loinc.org|29463-7" in prefetch["weight"]
+        assert "code=http://loinc.org|8302-2" in prefetch["height"]
+        assert "code=http://loinc.org|8277-6" in prefetch["bsa"]
+        assert "_sort=-date&_count=1" in prefetch["weight"]
+        assert prefetch["activeMedications"].endswith("status=active")
+        assert prefetch["draftMedications"].endswith("status=draft")
+        assert all(v is not None for v in service.values())
+
+
+def test_healthz(server: Server) -> None:
+    answer = httpx.get(server.url + "/healthz")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ok"
+    assert answer.json()["rules"] > 30
+
+
+def test_rule_page_explains_the_rule(server: Server) -> None:
+    answer = httpx.get(server.url + "/rules/it-on-infusion-day-1")
+    assert answer.status_code == 200
+    assert answer.text.startswith("it-on-infusion-day-1: Intrathecal chemotherapy")
+    missing = httpx.get(server.url + "/rules/no-such-rule")
+    assert (missing.status_code, missing.json()) == (404, {"error": "no such rule"})
+
+
+def test_unknown_path_is_a_json_404(server: Server) -> None:
+    answer = httpx.get(server.url + "/nothing/here")
+    assert (answer.status_code, answer.json()) == (404, {"error": "no such resource"})
+
+
+def test_every_log_line_is_json_and_names_the_route(server: Server) -> None:
+    httpx.get(server.url + "/cds-services")
+    found = server.wait_for_log("request", 2)
+    assert any(e["route"] == "/cds-services" and e["status"] == 200 for e in found)
+    assert server.log()  # every line parsed as JSON
+
+
+def test_unauthenticated_service_says_so_in_its_log(server: Server) -> None:
+    (line,) = server.wait_for_log("unauthenticated")
+    assert line["level"] == "info" and line["host"] == "127.0.0.1"
+
+
+def test_without_trusted_issuers_a_public_host_is_refused(tmp_path: Path) -> None:
+    result = run_blinacheck("serve", "--isolated", "--host", "0.0.0.0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "binds to a loopback address only" in result.stderr
+
+
+def test_an_invalid_configuration_stops_the_start(tmp_path: Path) -> None:
+    (tmp_path / "blinacheck.toml").write_text('[serve]\nmax-body-bytes = "big"\n')
+    result = run_blinacheck("serve", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "blinacheck: blinacheck.toml:2: serve.max-body-bytes: must be a positive integer\n"
+    )
