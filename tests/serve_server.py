@@ -50,10 +50,13 @@ class Server:
         """The JSON log so far, one object per line (a line that is not JSON fails the test)."""
         return [json.loads(line) for line in list(self.lines)]
 
-    def wait_for_log(self, event: str, count: int = 1, seconds: float = 30) -> list[dict[str, Any]]:
+    def wait_for_log(
+        self, event: str, count: int = 1, seconds: float = 30, since: int = 0
+    ) -> list[dict[str, Any]]:
+        """The log's ``event`` lines (from line ``since`` on), once there are ``count``."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            found = [e for e in self.log() if e.get("event") == event]
+            found = [e for e in self.log()[since:] if e.get("event") == event]
             if len(found) >= count:
                 return found
             time.sleep(0.05)

@@ -23,8 +23,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from . import discovery, logs
+from ..report.sarif import rule_uri
+from ..results.findings import OWN_CHECKS
+from . import discovery, hooks, logs, prefetch
 from .config import ENVIRONMENT, ServeConfig
+from .errors import ServiceError
 from .rules import Rules
 
 Scope = MutableMapping[str, Any]
@@ -39,19 +42,13 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-class ServiceError(Exception):
-    """A request the service refuses: an HTTP status and a message for the client."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 def create_app(config: ServeConfig) -> FastAPI:
     """The service for ``config``. Raises ``ConfigError`` if the rules or configuration are
     invalid at start (a reload that fails later keeps the rules it had, and logs why)."""
     rules = Rules(config)
+
+    def base_url(request: Request) -> str:
+        return config.public_url or str(request.base_url).rstrip("/")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,11 +98,36 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.get("/rules/{rule_id}", response_class=PlainTextResponse)
     def explain(rule_id: str) -> str:
         found = {r.id: r for r in rules.settings.ruleset.rules}.get(rule_id)
-        if found is None:
-            raise ServiceError(404, "no such rule")
-        from ..commands.explain import explain_text
+        if found is not None:
+            from ..commands.explain import explain_text
 
-        return explain_text(found)
+            return explain_text(found)
+        if rule_id in OWN_CHECKS:
+            own = OWN_CHECKS[rule_id]
+            return f"{rule_id}: {own.title}\n\n{own.description}\n"
+        raise ServiceError(404, "no such rule")
+
+    @app.post("/cds-services/{service_id}")
+    async def hook(service_id: str, request: Request) -> JSONResponse:
+        service = discovery.SERVICES.get(service_id)
+        if service is None:
+            raise ServiceError(404, "no such service")
+        call = hooks.read_request(hooks.parse_json(await request.body()), service)
+        call.prefetch = await prefetch.complete(call, config)
+        base = base_url(request)
+
+        def source_url(rule_id: str) -> str:
+            if config.docs_url:
+                return rule_uri(config.docs_url, rule_id)
+            return f"{base}/rules/{rule_id}"
+
+        answered = await asyncio.to_thread(hooks.answer, call, rules.settings, source_url)
+        request.state.log = {
+            "rules": sorted({rule for _uuid, rule, _indicator, _summary in answered.issued}),
+            "cards": len(answered.cards),
+            "findings": answered.findings,
+        }
+        return JSONResponse({"cards": answered.cards})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
