@@ -29,6 +29,7 @@ from . import discovery, hooks, logs, prefetch
 from .config import ENVIRONMENT, ServeConfig
 from .errors import ServiceError
 from .rules import Rules
+from .tokens import TokenError, Verifier
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,9 +47,25 @@ def create_app(config: ServeConfig) -> FastAPI:
     """The service for ``config``. Raises ``ConfigError`` if the rules or configuration are
     invalid at start (a reload that fails later keeps the rules it had, and logs why)."""
     rules = Rules(config)
+    verifier = Verifier(config.trusted_issuers, config.fetch_timeout_seconds)
 
     def base_url(request: Request) -> str:
         return config.public_url or str(request.base_url).rstrip("/")
+
+    async def authorize(request: Request, *also: str) -> None:
+        """Without trusted issuers (loopback only) every request is let in; with them, a
+        valid bearer token whose aud is the endpoint called (tokens.py)."""
+        if not config.authenticated:
+            return
+        called = base_url(request) + request.url.path
+        audiences = [called, *(base_url(request) + path for path in also)]
+        try:
+            await asyncio.to_thread(
+                verifier.verify, request.headers.get("authorization"), audiences
+            )
+        except TokenError as exc:
+            request.state.log = {"reason": str(exc)}
+            raise ServiceError(401, f"unauthorized: {exc}") from None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,7 +93,10 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.exception_handler(ServiceError)
     async def _refused(request: Request, exc: ServiceError) -> JSONResponse:
-        return error(exc.status, exc.message)
+        answer = error(exc.status, exc.message)
+        if exc.status == 401:
+            answer.headers["WWW-Authenticate"] = "Bearer"
+        return answer
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -112,6 +132,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         service = discovery.SERVICES.get(service_id)
         if service is None:
             raise ServiceError(404, "no such service")
+        await authorize(request)
         call = hooks.read_request(hooks.parse_json(await request.body()), service)
         call.prefetch = await prefetch.complete(call, config)
         base = base_url(request)
