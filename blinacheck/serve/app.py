@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -154,7 +155,15 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return error(500, "internal error")
 
-    app.add_middleware(LogRequests)
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(LimitBody, max_bytes=config.max_body_bytes)
+    app.add_middleware(LogRequests)  # the last added is the outermost
     return app
 
 
@@ -170,6 +179,55 @@ def _route(path: str) -> str:
     if parts[0] == "rules" and len(parts) == 2:
         return "/rules/{id}"
     return "{other}"
+
+
+class LimitBody:
+    """Bodies over ``max_bytes`` get 413: a Content-Length over the limit before anything is
+    read, and a body sent without one (chunked) as soon as the bytes counted pass it. The
+    body is read here and handed on whole, so no endpoint sees more than the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = f"the request body is larger than {self.max_bytes} bytes"
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                if not value.isdigit():
+                    await error(400, "Content-Length is not a number")(scope, receive, send)
+                    return
+                if int(value) > self.max_bytes:
+                    await error(413, too_large)(scope, receive, send)
+                    return
+        chunks = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await error(413, too_large)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 class LogRequests:
