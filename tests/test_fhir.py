@@ -440,3 +440,51 @@ def test_an_r5_element_in_an_r4_careplan_is_named(builtin_rules: RuleSet) -> Non
         "CarePlan.activity[0].plannedActivityReference is not an element of FHIR R4 CarePlan; "
         "check its spelling"
     )
+
+
+def test_documented_template_conversion_writes_a_plandefinition(tmp_path: Path) -> None:
+    import shutil
+
+    (tmp_path / "examples").mkdir()
+    shutil.copy(REPO / "examples" / "protocol-template-rr.yaml", tmp_path / "examples")
+    convert = "blinacheck convert examples/protocol-template-rr.yaml --to fhir-r4 -o template.json"
+    lint_it = "blinacheck lint template.json"
+    assert convert in DOC and lint_it in DOC
+    assert run_blinacheck(*convert.split()[1:], cwd=tmp_path).returncode == 0
+    linted = run_blinacheck(*lint_it.split()[1:], cwd=tmp_path)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "0 errors, 0 warnings, 0 info in 1 file" in linted.stdout
+    bundle = json.loads((tmp_path / "template.json").read_text())
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    # cycle 1: blinatumomab, 2 dexamethasone, 2 IT; cycle 2: blinatumomab, 1 dexamethasone, 1 IT
+    assert kinds == ["PlanDefinition"] + ["ActivityDefinition"] * 8
+    definition = bundle["entry"][0]["resource"]
+    assert (
+        definition["title"] == "Protocol template - R/R B-ALL, blinatumomab cycles 1-2 (>= 45 kg)"
+    )
+    assert definition["type"]["coding"][0]["code"] == "order-set"
+    (context,) = definition["useContext"]
+    assert context["valueCodeableConcept"]["coding"][0]["code"] == "relapsed-refractory"
+    assert [a["title"] for a in definition["action"]] == ["Cycle 1", "Cycle 2"]
+    cycle_1 = definition["action"][0]["action"]
+    assert [a.get("title") for a in cycle_1][-1] == "Inpatient stay"
+    assert cycle_1[-1]["extension"][0]["valueString"] == "1-9"
+    urls = {e["resource"].get("url") for e in bundle["entry"][1:]}
+    assert {a["definitionCanonical"] for a in cycle_1[:-1]} <= urls
+
+
+@pytest.mark.parametrize("target", ["fhir-r4", "fhir-r5"])
+def test_a_template_comes_back_as_the_same_plan(target: str) -> None:
+    from blinacheck.plan import models as plan_module
+    from blinacheck.read.source import load_text
+    from blinacheck.run.convert import convert_bytes
+
+    raw = (REPO / "examples" / "protocol-template-rr.yaml").read_bytes()
+    fhir = convert_bytes(raw, "template.yaml", target)
+    assert fhir.text is not None and '"PlanDefinition"' in fhir.text
+    back = convert_bytes(fhir.text.encode(), "template.json", "yaml")
+    assert back.text is not None
+    before, _ = plan_module.validate(load_text(raw.decode()))
+    after, _ = plan_module.validate(load_text(back.text))
+    assert before is not None and after is not None
+    assert after.model_dump() == before.model_dump()

@@ -17,6 +17,7 @@ import yaml
 from ..engine.ruleset import RuleSet
 from ..plan import models as plan_module
 from ..plan.to_fhir import plan_to_bundle
+from ..plan.to_plandefinition import is_template, template_bundle
 from ..read.source import DEFAULT_MAX_BYTES
 from ..results.findings import Finding
 from . import lint
@@ -43,7 +44,10 @@ def convert_bytes(
         return Converted(None, result.findings)
     if to == "yaml":
         return Converted(to_yaml(result.document.data))
-    bundle = plan_to_bundle(plan, "R5" if to == "fhir-r5" else "R4")
+    version = "R5" if to == "fhir-r5" else "R4"
+    bundle = plan_to_bundle(plan, version)
+    if is_template(plan):  # no patient, no dates: the order-set form, a PlanDefinition
+        bundle = template_bundle(bundle, plan, version)
     return Converted(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
 
 

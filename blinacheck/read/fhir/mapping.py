@@ -128,8 +128,9 @@ def medication_concept(index: Index, resource: Resource) -> tuple[Any, Path]:
         return data["productCodeableConcept"], (*resource.path, "productCodeableConcept")
     if isinstance(data.get("medicationCodeableConcept"), dict):
         return data["medicationCodeableConcept"], (*resource.path, "medicationCodeableConcept")
-    reference: Any = data.get("medicationReference")
-    at: Path = (*resource.path, "medicationReference")
+    key = "productReference" if "productReference" in data else "medicationReference"
+    reference: Any = data.get(key)  # productReference: a template's ActivityDefinition
+    at: Path = (*resource.path, key)
     medication = data.get("medication")
     if isinstance(medication, dict):  # R5: CodeableReference
         if isinstance(medication.get("concept"), dict):
@@ -144,7 +145,7 @@ def medication_concept(index: Index, resource: Resource) -> tuple[Any, Path]:
 def ingredient_names(index: Index, resource: Resource) -> list[str]:
     """The drugs of a (compounded) Medication, e.g. triple intrathecal therapy."""
     medication = resource.data.get("medication")
-    reference = resource.data.get("medicationReference")
+    reference = resource.data.get("medicationReference") or resource.data.get("productReference")
     if isinstance(medication, dict):
         reference = medication.get("reference")
     target = index.resolve(reference, resource) if reference is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 from ..jsonpos import JsonDocument, load_json
 from ..source import DEFAULT_MAX_BYTES, Path, Problem, SourceError, decode
 from . import mapping, templates
-from .resources import Index, pointer
+from .resources import Index, items, pointer
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,34 @@ def version_of(index: Index) -> str:
         if resource.type == "AdverseEvent":
             r5 |= "code" in data or "occurrenceDateTime" in data
             r4 |= "event" in data or "date" in data
+        if resource.type == "PlanDefinition":
+            five, four = _action_versions(data.get("action"))
+            r5, r4 = r5 or five, r4 or four
+        for _, contained in items(data.get("contained")):  # a compounded Medication
+            if isinstance(contained, dict) and contained.get("resourceType") == "Medication":
+                for _, ingredient in items(contained.get("ingredient")):
+                    if isinstance(ingredient, dict):
+                        r5 |= "item" in ingredient  # CodeableReference
+                        r4 |= "itemCodeableConcept" in ingredient or "itemReference" in ingredient
     return "R5" if r5 and not r4 else "R4"
+
+
+def _action_versions(actions: Any) -> tuple[bool, bool]:
+    """Whether PlanDefinition actions are written as R5 (relatedAction.targetId, one code) or
+    as R4 (relatedAction.actionId, a list of codes)."""
+    r5 = r4 = False
+    for _, action in items(actions):
+        if not isinstance(action, dict):
+            continue
+        for _, related in items(action.get("relatedAction")):
+            if isinstance(related, dict):
+                r5 |= "targetId" in related
+                r4 |= "actionId" in related
+        r5 |= isinstance(action.get("code"), dict)
+        r4 |= isinstance(action.get("code"), list)
+        five, four = _action_versions(action.get("action"))
+        r5, r4 = r5 or five, r4 or four
+    return r5, r4
 
 
 def read(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> FhirRead:

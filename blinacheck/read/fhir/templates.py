@@ -114,7 +114,9 @@ def map_plandefinition(index: Index, plan: Resource) -> mapping.Mapped:
 
 
 def _inpatient(action: dict[str, Any]) -> bool:
-    return any(has_code(code, vocab.ACT_CODE, {"IMP"}) for _, code in items(action.get("code")))
+    codes = action.get("code")  # 0..* CodeableConcept in R4, 0..1 in R5
+    concepts = [codes] if isinstance(codes, dict) else [code for _, code in items(codes)]
+    return any(has_code(code, vocab.ACT_CODE, {"IMP"}) for code in concepts)
 
 
 def _stay_days(action: dict[str, Any]) -> str | None:
