@@ -22,8 +22,6 @@ from typing import Any
 
 import httpx
 
-from .conftest import REPO
-
 HOOKS = Path(__file__).resolve().parent / "cds_hooks"
 
 
@@ -64,9 +62,8 @@ class Server:
 
 
 @contextlib.contextmanager
-def running(
-    *args: str, cwd: Path | str = REPO, env: dict[str, str] | None = None
-) -> Iterator[Server]:
+def running(*args: str, cwd: Path | str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """The service started in ``cwd`` (a test's own folder: its audit log is created there)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "blinacheck", "serve", "--port", str(port), *args],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import logging
 import os
 import signal
@@ -27,8 +28,10 @@ from .. import __version__
 from ..report.sarif import rule_uri
 from ..results.findings import OWN_CHECKS
 from . import discovery, hooks, logs, prefetch
-from .config import ENVIRONMENT, ServeConfig
+from .audit import AuditLogError, IssuedCard, open_audit_log
+from .config import ENVIRONMENT, ConfigError, ServeConfig
 from .errors import ServiceError
+from .feedback import read_feedback
 from .rules import Rules
 from .tokens import TokenError, Verifier
 
@@ -48,6 +51,10 @@ def create_app(config: ServeConfig) -> FastAPI:
     """The service for ``config``. Raises ``ConfigError`` if the rules or configuration are
     invalid at start (a reload that fails later keeps the rules it had, and logs why)."""
     rules = Rules(config)
+    try:
+        audit_log = open_audit_log(config.audit_database)
+    except AuditLogError as exc:
+        raise ConfigError(str(exc)) from None
     verifier = Verifier(config.trusted_issuers, config.fetch_timeout_seconds)
 
     def base_url(request: Request) -> str:
@@ -80,6 +87,7 @@ def create_app(config: ServeConfig) -> FastAPI:
             watcher.cancel()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
+            audit_log.close()
 
     app = FastAPI(
         title="blinacheck CDS Hooks service",
@@ -145,11 +153,37 @@ def create_app(config: ServeConfig) -> FastAPI:
 
         answered = await asyncio.to_thread(hooks.answer, call, rules.settings, source_url)
         request.state.log = {
-            "rules": sorted({rule for _uuid, rule, _indicator, _summary in answered.issued}),
+            "rules": sorted({rule for _uuid, rule, _indicator, _title in answered.issued}),
             "cards": len(answered.cards),
             "findings": answered.findings,
         }
+        issued_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        issued = [IssuedCard(*card, issued_at) for card in answered.issued]
+        try:
+            await asyncio.to_thread(audit_log.record_cards, service.id, issued)
+        except AuditLogError as exc:
+            # The cards still go out: a clinician is better served by an unrecorded card
+            # than by none. Feedback on them is stored as about an unknown card.
+            logs.event("audit-failed", logging.ERROR, error=type(exc).__name__)
         return JSONResponse({"cards": answered.cards})
+
+    @app.post("/cds-services/{service_id}/feedback")
+    async def feedback(service_id: str, request: Request) -> JSONResponse:
+        service = discovery.SERVICES.get(service_id)
+        if service is None:
+            raise ServiceError(404, "no such service")
+        # aud: the feedback endpoint called, or the service's own URL (clients differ).
+        await authorize(request, f"/cds-services/{service.id}")
+        entries = read_feedback(hooks.parse_json(await request.body()))
+        try:
+            await asyncio.to_thread(audit_log.record_feedback, service.id, entries)
+        except AuditLogError as exc:
+            logs.event("audit-failed", logging.ERROR, error=type(exc).__name__)
+            raise ServiceError(
+                503, "the audit log cannot be written; send the feedback again"
+            ) from None
+        request.state.log = {"count": len(entries)}
+        return JSONResponse({})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import api
-from ..api import FileResult, Settings
+from ..api import FileResult, Finding, Rule, Settings
 from ..read.fhir import reader as fhir_reader
+from ..results.findings import OWN_CHECKS
 from . import cards
 from .discovery import Service
 from .errors import bad_request
@@ -70,15 +71,22 @@ def parse_json(raw: bytes) -> Any:
 
 
 def _check_depth(value: Any) -> None:
+    if too_deep(value):
+        raise bad_request(f"the request body is nested more than {MAX_DEPTH} levels")
+
+
+def too_deep(value: Any) -> bool:
+    """Whether JSON ``value`` nests more than MAX_DEPTH levels (looked at without recursion)."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise bad_request(f"the request body is nested more than {MAX_DEPTH} levels")
+            return True
         if isinstance(item, dict):
             stack += [(v, depth + 1) for v in item.values()]
         elif isinstance(item, list):
             stack += [(v, depth + 1) for v in item]
+    return False
 
 
 @dataclass
@@ -204,7 +212,9 @@ def bundle_text(resources: Sequence[Mapping[str, Any]]) -> str:
 class Answer:
     cards: list[dict[str, Any]]
     findings: int
-    issued: list[tuple[str, str, str, str]]  # (uuid, rule, indicator, summary) per card
+    # (uuid, rule, indicator, rule title) per card, for the audit log: the title comes from
+    # the rule file, never from the plan, so the log holds no text of the request.
+    issued: list[tuple[str, str, str, str]]
 
 
 def answer(call: HookCall, settings: Settings, source_url: Any) -> Answer:
@@ -231,9 +241,16 @@ def answer(call: HookCall, settings: Settings, source_url: Any) -> Answer:
             )
         )
     issued = [
-        (c["uuid"], f.rule, c["indicator"], c["summary"]) for c, f in zip(made, active, strict=True)
+        (c["uuid"], f.rule, c["indicator"], _title(f, rules.get(f.rule)))
+        for c, f in zip(made, active, strict=True)
     ]
     return Answer(made, len(active), issued)
+
+
+def _title(finding: Finding, rule: Rule | None) -> str:
+    if rule is not None:
+        return rule.title
+    return OWN_CHECKS[finding.rule].title if finding.rule in OWN_CHECKS else finding.rule
 
 
 def _not_about_blinatumomab(result: FileResult) -> bool:

@@ -21,7 +21,7 @@ import httpx
 from . import logs
 from .config import ServeConfig
 from .discovery import PREFETCH
-from .hooks import HookCall
+from .hooks import HookCall, too_deep
 
 _TOKEN = re.compile(r"\{\{\s*context\.([A-Za-z]+)\s*\}\}")
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -101,4 +101,6 @@ async def _fetch(client: httpx.AsyncClient, url: str, limit: int) -> dict[str, A
         return "not JSON"
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return "not a FHIR resource"
+    if too_deep(value):
+        return "nested too deeply"
     return value
