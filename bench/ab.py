@@ -2,11 +2,13 @@
 
     git worktree add /tmp/before HEAD~1        # or any copy of the tree before the change
     python bench/ab.py /tmp/before .           # blinacheck lint --isolated on a typical plan
-    python bench/ab.py /tmp/before . --runs 40 -- lint --isolated --jobs 2 FOLDER
+    python bench/ab.py /tmp/before . --runs 40 -- lint --isolated --jobs 2 /abs/FOLDER
 
 Each run starts ``python -m blinacheck ARGS`` with ``PYTHONPATH`` set to one tree, then to the
 other, alternately (so that load on the machine hits both alike), and prints the medians and
-the ratio new/old. The levers in docs/performance.md were measured this way.
+the ratio new/old. Paths in ARGS must be absolute: the commands run in the temporary folder,
+so that neither tree is shadowed by the current one (``-m`` puts it first on sys.path). The
+levers in docs/performance.md were measured this way.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +30,7 @@ def once(tree: str, args: list[str], env: dict[str, str]) -> float:
     subprocess.run(
         [sys.executable, "-m", "blinacheck", *args],
         env={**env, "PYTHONPATH": tree},
+        cwd=tempfile.gettempdir(),  # ``-m`` puts the current folder first on sys.path
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
@@ -39,9 +43,10 @@ def main() -> None:
     parser.add_argument("old")
     parser.add_argument("new")
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("args", nargs="*", help="blinacheck's arguments (after --)")
-    options = parser.parse_args()
-    args = options.args or ["lint", "--isolated", str(TYPICAL)]
+    argv = sys.argv[1:]
+    given = argv[argv.index("--") + 1 :] if "--" in argv else []
+    options = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    args = given or ["lint", "--isolated", str(TYPICAL)]
     env = dict(os.environ)
     trees = {"old": str(Path(options.old).resolve()), "new": str(Path(options.new).resolve())}
     times: dict[str, list[float]] = {name: [] for name in trees}
