@@ -124,6 +124,12 @@ def _numeric(annotation: Any) -> bool:
     return False
 
 
+# The numeric fields of each model class, found on its first validation: the check below runs
+# for every field of every plan, and looking each field's type up every time made validation
+# of a typical plan take 0.19 ms instead of 0.085 (docs/performance.md).
+_NUMERIC: dict[type, frozenset[str]] = {}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, allow_inf_nan=False, arbitrary_types_allowed=True
@@ -132,9 +138,14 @@ class _Model(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _plain_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, str) and field is not None and _numeric(field.annotation):
-            plain_number(value)
+        if isinstance(value, str):
+            numeric = _NUMERIC.get(cls)
+            if numeric is None:
+                numeric = _NUMERIC[cls] = frozenset(
+                    name for name, field in cls.model_fields.items() if _numeric(field.annotation)
+                )
+            if info.field_name in numeric:
+                plain_number(value)
         return value
 
 
