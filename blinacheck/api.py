@@ -229,12 +229,13 @@ def render(
 
 
 # The rest of the library that the commands build on (docs/api.md, "For the commands"): rule
-# tests, the rule catalogue, the calendar model, the batch memory setting. Loaded on first
-# access (PEP 562), so that `blinacheck lint` on a plan never imports the code of `calendar` or
-# `explain`. Not in __all__: they are not part of the stable API.
+# tests, the rule catalogue, the calendar model, the batch memory setting, the rule cache.
+# Loaded on first access (PEP 562), so that `blinacheck lint` on a plan never imports the code
+# of `calendar` or `explain`. Not in __all__: they are not part of the stable API.
 if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __getattr__
     from . import ruletest as ruletest
     from .engine import fields as fields
+    from .engine import rule_cache as rule_cache
     from .plan import draft as draft
     from .report import calendar as calendar
     from .report import catalogue as catalogue
@@ -245,6 +246,7 @@ if TYPE_CHECKING:  # the real objects, for type checkers; at run time see __geta
 
 _LAZY = {
     "collect_rarely": ("blinacheck.run.memory", "collect_rarely"),
+    "rule_cache": ("blinacheck.engine.rule_cache", None),
     "summary_line": ("blinacheck.report.text", "summary_line"),
     "ruletest": ("blinacheck.ruletest", None),
     "fields": ("blinacheck.engine.fields", None),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +23,12 @@ from blinacheck.run.lint import lint_text
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+
+# The command line keeps compiled rule sets in the user's cache directory (engine/rule_cache.py):
+# the tests, and every command they start, use a folder of their own, never the real home.
+TEST_CACHE = tempfile.mkdtemp(prefix="blinacheck-test-cache-")
+os.environ["BLINACHECK_CACHE_DIR"] = TEST_CACHE
+atexit.register(shutil.rmtree, TEST_CACHE, True)
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,28 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _rule_cache(ctx: click.Context, param: click.Parameter, no_cache: bool) -> None:
+    """The command line keeps compiled rule sets in the user's cache directory
+    (docs/performance.md); ``--no-cache`` neither reads nor writes it."""
+    from ..api import rule_cache
+
+    if no_cache:
+        rule_cache.disable()
+    else:
+        rule_cache.enable()
+
+
 def rule_set_options(command: F) -> F:
-    """``--rules DIR`` (repeatable) and ``--no-builtin-rules``: the same on every command."""
+    """``--rules DIR`` (repeatable), ``--no-builtin-rules`` and ``--no-cache``: the same on
+    every command."""
+    command = click.option(
+        "--no-cache",
+        is_flag=True,
+        expose_value=False,
+        callback=_rule_cache,
+        help="Compile the rules afresh: neither read nor write the cache of compiled rules "
+        "($BLINACHECK_CACHE_DIR, else $XDG_CACHE_HOME/blinacheck or ~/.cache/blinacheck).",
+    )(command)
     command = click.option(
         "--no-builtin-rules", is_flag=True, help="Do not load the built-in rules."
     )(command)

@@ -10,11 +10,14 @@ import functools
 import itertools
 import re
 import weakref
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import cel_ast, celtypes
 from .celtypes import ParamTypes
 from .fields import variables_for
+
+if TYPE_CHECKING:
+    from .rule_cache import Blobs
 
 # Limits on what a rule file may ask of the evaluator (docs/limits.md). CEL itself has no I/O,
 # no recursion and no unbounded loops; cel-expr-python stops any one evaluation after 10,000
@@ -138,7 +141,8 @@ def compile_expression(subject: str, text: str, params: ParamTypes | None = None
         expression = env.compile(text)
     except RuntimeError as exc:
         raise CelCompileError(*_problems(str(exc), params or ())) from None
-    calls = _calls(expression.serialize())
+    serialized = expression.serialize()
+    calls = _calls(serialized)
     for name, why in FORBIDDEN_FUNCTIONS.items():
         if calls.get(name):
             raise CelCompileError(f"'{name}()' is not available in blinacheck rules: {why}")
@@ -149,7 +153,7 @@ def compile_expression(subject: str, text: str, params: ParamTypes | None = None
                 f"'{shown}' is used {calls[name]} times, more than the {most} allowed in one "
                 "expression (strings built in a loop can exhaust memory); split the rule"
             )
-    return Program(subject, text, expression)
+    return Program(subject, text, expression, serialized)
 
 
 # --- evaluating many rules on one plan: one shared activation per file -------------------------
@@ -190,19 +194,33 @@ DIRECT = {
 
 
 class Program:
-    """A compiled rule expression: as checked against the field schema, and as run."""
+    """A compiled rule expression: as checked against the field schema, and as run.
 
-    __slots__ = ("_runtime", "checked", "subject", "text")
+    A program read from the rule cache (:mod:`.rule_cache`) holds its checked form as bytes,
+    made an expression again only if something asks for it; its runtime forms come compiled.
+    """
 
-    def __init__(self, subject: str, text: str, checked: Any) -> None:
+    __slots__ = ("_checked", "_runtime", "_serialized", "subject", "text")
+
+    def __init__(
+        self, subject: str, text: str, checked: Any, serialized: bytes | None = None
+    ) -> None:
         self.subject = subject
         self.text = text
-        self.checked = checked
+        self._checked = checked
+        self._serialized = serialized
         self._runtime: dict[tuple[str, bool], Any] = {}
 
+    @property
+    def checked(self) -> Any:
+        if self._checked is None:
+            self._checked = environment(self.subject).deserialize(self._serialized)
+        return self._checked
+
     def serialize(self) -> bytes:
-        data: bytes = self.checked.serialize()
-        return data
+        if self._serialized is None:
+            self._serialized = self.checked.serialize()
+        return self._serialized
 
     def runtime(self, rule_id: str, direct: bool) -> Any:
         """The wrapped expression for the shared activation (compiled on first use)."""
@@ -212,6 +230,36 @@ class Program:
             compiled = runtime_environment().compile(text)
             self._runtime[(rule_id, direct)] = compiled
         return compiled
+
+    def runtime_count(self) -> int:
+        return len(self._runtime)
+
+    def to_data(self, blobs: Blobs) -> dict[str, Any]:
+        """The program as JSON-able data for the rule cache, its compiled forms in ``blobs``."""
+        return {
+            "subject": self.subject,
+            "text": self.text,
+            "checked": blobs.add(self.serialize()),
+            "runtime": [
+                [rule_id, direct, blobs.add(compiled.serialize())]
+                for (rule_id, direct), compiled in self._runtime.items()
+            ],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], blobs: Blobs) -> Program:
+        """The program :meth:`to_data` described (ValueError, KeyError, TypeError or
+        RuntimeError when the data is not such a description)."""
+        from .fields import SUBJECT_TYPES
+
+        program = cls(str(data["subject"]), str(data["text"]), None, blobs.get(data["checked"]))
+        if program.subject not in SUBJECT_TYPES:
+            raise ValueError(f"unknown subject {program.subject!r}")
+        environment = runtime_environment()
+        for rule_id, direct, number in data["runtime"]:
+            key = (str(rule_id), bool(direct))
+            program._runtime[key] = environment.deserialize(blobs.get(number))
+        return program
 
 
 def _wrap(subject: str, rule_id: str, text: str, direct: bool) -> str:

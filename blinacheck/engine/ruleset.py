@@ -29,7 +29,7 @@ from ..read.source import (
 )
 from ..results.display import printable
 from ..results.findings import Evidence, Severity, web_address
-from . import celenv
+from . import celenv, rule_cache
 from .fields import SUBJECT_TYPES
 
 SeverityName = Literal["error", "warning", "info"]
@@ -242,15 +242,38 @@ def load(
     rules change only with a release and the test suite checks them (``check_builtin_fields``),
     so a run does not pay again for that check (about 40 ms of start-up).
     """
+    sources = _sources(rule_dirs, builtin)
+    return compile_sources(sources, check_builtin_fields=check_builtin_fields)
+
+
+def _sources(rule_dirs: Iterable[str] = (), builtin: bool = True) -> list[tuple[str, bytes, bool]]:
+    """Every rule file to load, as (name, bytes, built-in)."""
     sources: list[tuple[str, bytes, bool]] = []
     if builtin:
         sources += [(name, raw, True) for name, raw in builtin_rule_files()]
     for directory in rule_dirs:
         sources += [(name, raw, False) for name, raw in rule_files_in(directory)]
-    return compile_sources(sources, check_builtin_fields=check_builtin_fields)
+    return sources
 
 
 def compile_sources(
+    sources: list[tuple[str, bytes, bool]], *, check_builtin_fields: bool = False
+) -> RuleSet:
+    """Compile rule files given as (name, bytes, built-in). With the rule cache on (the
+    command line turns it on, :mod:`.rule_cache`), a rule set compiled before from the same
+    files by the same versions is read from it instead."""
+    entry = rule_cache.key(sources, check_builtin_fields) if rule_cache.directory() else None
+    if entry is not None:
+        cached = _from_cache(entry)
+        if cached is not None:
+            return cached
+    ruleset = _compile_sources(sources, check_builtin_fields=check_builtin_fields)
+    if entry is not None:
+        _cache_at_exit(entry, ruleset.rules, known=-1)
+    return ruleset
+
+
+def _compile_sources(
     sources: list[tuple[str, bytes, bool]], *, check_builtin_fields: bool = False
 ) -> RuleSet:
     problems: list[RuleProblem] = []
@@ -402,3 +425,108 @@ def _report_keys(kind: str) -> set[str]:
     if kind not in models:  # a drug_name is the name itself: a finding points at it
         return set()
     return set(models[kind].model_fields)
+
+
+# --- the rule cache (rule_cache.py): a compiled rule set as JSON-able data ---------------------
+
+
+def _programs(rule: Rule) -> list[celenv.Program]:
+    found = [rule.when, *(case.expression for case in rule.severity_cases)]
+    found += [part.expression for part in rule.message if part.expression is not None]
+    return found
+
+
+def _rule_data(rule: Rule, blobs: rule_cache.Blobs) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "description": rule.description,
+        "severity": str(rule.severity),
+        "severity_cases": [
+            [case.expression.to_data(blobs), str(case.severity), case.when]
+            for case in rule.severity_cases
+        ],
+        "for_each": rule.for_each,
+        "when": rule.when.to_data(blobs),
+        "when_text": rule.when_text,
+        "message": [
+            [part.text, None if part.expression is None else part.expression.to_data(blobs)]
+            for part in rule.message
+        ],
+        "message_text": rule.message_text,
+        "params": rule.params,
+        "evidence": [[e.source, e.note, e.url, e.unconfirmed] for e in rule.evidence],
+        "report_at": list(rule.report_at),
+        "overridable": rule.overridable,
+        "example": rule.example,
+        "file": rule.file,
+        "line": rule.line,
+        "builtin": rule.builtin,
+    }
+
+
+def _rule_from_data(data: dict[str, Any], blobs: rule_cache.Blobs) -> Rule:
+    def program(data: dict[str, Any]) -> celenv.Program:
+        return celenv.Program.from_data(data, blobs)
+
+    return Rule(
+        id=str(data["id"]),
+        title=str(data["title"]),
+        description=str(data["description"]),
+        severity=Severity.parse(data["severity"]),
+        severity_cases=tuple(
+            CompiledCase(program(expression), Severity.parse(severity), str(when))
+            for expression, severity, when in data["severity_cases"]
+        ),
+        for_each=str(data["for_each"]),
+        when=program(data["when"]),
+        when_text=str(data["when_text"]),
+        message=tuple(
+            MessagePart(str(text), None if expression is None else program(expression))
+            for text, expression in data["message"]
+        ),
+        message_text=str(data["message_text"]),
+        params=dict(data["params"]),
+        evidence=tuple(
+            Evidence(str(source), note, url, bool(unconfirmed))
+            for source, note, url, unconfirmed in data["evidence"]
+        ),
+        report_at=tuple(str(key) for key in data["report_at"]),
+        overridable=bool(data["overridable"]),
+        example=data["example"],
+        file=str(data["file"]),
+        line=int(data["line"]),
+        builtin=bool(data["builtin"]),
+    )
+
+
+def _from_cache(entry: str) -> RuleSet | None:
+    """The rule set stored under ``entry``, or None (nothing there, or not a rule set)."""
+    found = rule_cache.fetch(entry)
+    if found is None:
+        return None
+    data, blobs = found
+    try:
+        rules = [_rule_from_data(item, blobs) for item in data["rules"]]
+    except (KeyError, TypeError, ValueError, RuntimeError):
+        return None  # not what this version writes: compile, and write it anew
+    known = sum(p.runtime_count() for rule in rules for p in _programs(rule))
+    _cache_at_exit(entry, rules, known)
+    return RuleSet(rules)
+
+
+def _cache_at_exit(entry: str, rules: list[Rule], known: int) -> None:
+    """Store the rules at exit, with the runtime forms compiled by then, if there is anything
+    the entry does not hold yet (``known``: the runtime forms it held, -1 for a new entry)."""
+
+    stored = [known]
+
+    def payload() -> tuple[dict[str, Any], rule_cache.Blobs] | None:
+        compiled = sum(p.runtime_count() for rule in rules for p in _programs(rule))
+        if compiled == stored[0]:
+            return None
+        stored[0] = compiled
+        blobs = rule_cache.Blobs()
+        return {"rules": [_rule_data(rule, blobs) for rule in rules]}, blobs
+
+    rule_cache.store_at_exit(entry, payload)
