@@ -6,15 +6,18 @@
 
 Each run starts ``python -m blinacheck ARGS`` with ``PYTHONPATH`` set to one tree, then to the
 other, alternately (so that load on the machine hits both alike), and prints the medians and
-the ratio new/old. Paths in ARGS must be absolute: the commands run in the temporary folder,
-so that neither tree is shadowed by the current one (``-m`` puts it first on sys.path). The
-levers in docs/performance.md were measured this way.
+the ratio new/old. ``--instructions`` counts the instructions of one run of each instead
+(valgrind's callgrind: deterministic, for changes too small for wall time). Paths in ARGS must
+be absolute: the commands run in the temporary folder, so that neither tree is shadowed by the
+current one (``-m`` puts it first on sys.path). The levers in docs/performance.md were
+measured this way.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -38,17 +41,56 @@ def once(tree: str, args: list[str], env: dict[str, str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def instructions(tree: str, args: list[str], env: dict[str, str]) -> int:
+    """Instructions one run executes, counted by callgrind: deterministic, unlike wall time,
+    so one run per tree tells a change of a millisecond from the noise of a shared machine."""
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-m",
+            "blinacheck",
+            *args,
+        ],
+        env={**env, "PYTHONPATH": tree, "PYTHONHASHSEED": "0"},
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"callgrind gave no count: {done.stderr[-500:]}")
+    return int(found.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="A/B wall time of two blinacheck trees")
     parser.add_argument("old")
     parser.add_argument("new")
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions with valgrind's callgrind (one run per tree) instead",
+    )
     argv = sys.argv[1:]
     given = argv[argv.index("--") + 1 :] if "--" in argv else []
     options = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     args = given or ["lint", "--isolated", str(TYPICAL)]
     env = dict(os.environ)
     trees = {"old": str(Path(options.old).resolve()), "new": str(Path(options.new).resolve())}
+    if options.instructions:
+        for tree in trees.values():  # the .pyc files, and the rule cache if it is on
+            once(tree, args, env)
+        old_count, new_count = (instructions(tree, args, env) for tree in trees.values())
+        print(f"blinacheck {' '.join(args)}: instructions (callgrind)")
+        print(f"  old {old_count:>14,}   {trees['old']}")
+        print(f"  new {new_count:>14,}   {trees['new']}")
+        print(f"  new/old {new_count / old_count:.4f}  ({new_count - old_count:+,})")
+        return
     times: dict[str, list[float]] = {name: [] for name in trees}
     for tree in trees.values():  # warm the .pyc files and the page cache
         once(tree, args, env)
