@@ -15,7 +15,7 @@ import pytest
 
 from blinacheck.serve import cards
 
-from .conftest import REPO
+from .conftest import REPO, run_blinacheck
 from .serve_server import Server, hook_request, running
 
 SIGN = "/cds-services/blinacheck-order-sign"
@@ -250,3 +250,60 @@ def test_summary_is_shortened_below_140_characters() -> None:
     shortened = cards.summary("word " * 60)
     assert len(shortened) < 140 and shortened.endswith("…")
     assert cards.summary("two\nlines\x00") == "two lines"
+
+
+def test_hostile_shapes_inside_the_orders_are_findings_not_crashes(server: Server) -> None:
+    request = hook_request("order-sign-child-it-day-1.json")
+    encounter = request["prefetch"]["plannedEncounters"]["entry"][0]["resource"]
+    encounter["class"] = {"code": ["IMP"]}  # a list where a code is
+    request["context"]["draftOrders"]["entry"][1]["resource"]["status"] = ["draft"]
+    request["prefetch"]["bsa"] = {"resourceType": ["Observation"]}
+    answer = post(server, SIGN, request)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "prefetch.bsa: must be a FHIR resource or null"}
+    request["prefetch"]["bsa"] = None
+    answer = post(server, SIGN, request)
+    assert answer.status_code == 200
+    assert answer.json()["cards"]
+
+
+def test_a_reader_that_fails_is_a_400_not_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    from blinacheck import api
+    from blinacheck.serve import discovery, hooks
+    from blinacheck.serve.errors import ServiceError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("unhashable type: 'list'")
+
+    monkeypatch.setattr(api, "lint_text", broken)
+    call = hooks.read_request(
+        hook_request("order-sign-child-it-day-1.json"),
+        discovery.SERVICES["blinacheck-order-sign"],
+    )
+    with pytest.raises(ServiceError) as refused:
+        hooks.answer(call, api.load_settings(isolated=True), lambda rule: None)
+    assert (refused.value.status, refused.value.message) == (
+        400,
+        "the orders in this request could not be read",
+    )
+
+
+def test_lint_reads_an_encounter_class_code_given_as_a_list(tmp_path: Path) -> None:
+    # Found by fuzzing hook requests: the FHIR reader compared the list with a set of codes
+    # (TypeError, a traceback from blinacheck lint); now it is simply not an inpatient class.
+    request = hook_request("order-sign-child-it-day-1.json")
+    encounter = request["prefetch"]["plannedEncounters"]["entry"][0]["resource"]
+    encounter["class"] = {"code": ["IMP"]}
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(
+        json.dumps(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": encounter}] + request["context"]["draftOrders"]["entry"],
+            }
+        )
+    )
+    result = run_blinacheck("lint", "--isolated", "--format", "json", str(bundle), cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    assert result.returncode in (0, 1)

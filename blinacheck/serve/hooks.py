@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import logging
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -23,9 +24,9 @@ from .. import api
 from ..api import FileResult, Finding, Rule, Settings
 from ..read.fhir import reader as fhir_reader
 from ..results.findings import OWN_CHECKS
-from . import cards
+from . import cards, logs
 from .discovery import Service
-from .errors import bad_request
+from .errors import ServiceError, bad_request
 
 MAX_DEPTH = 64  # nesting of the request's JSON (a FHIR Bundle needs about 12)
 # The resources the FHIR reader reads (docs/fhir.md); anything else is left out of the plan.
@@ -151,7 +152,8 @@ def read_request(body: Any, service: Service) -> HookCall:
     _bundle_entries(draft, "context.draftOrders")
     prefetch = _need(body, "prefetch", dict, "", required=False) or {}
     for key, value in prefetch.items():
-        if value is not None and not (isinstance(value, dict) and "resourceType" in value):
+        resource = isinstance(value, dict) and isinstance(value.get("resourceType"), str)
+        if value is not None and not resource:
             raise bad_request(f"prefetch.{key}: must be a FHIR resource or null")
         if isinstance(value, dict) and value.get("resourceType") == "Bundle":
             _bundle_entries(value, f"prefetch.{key}")
@@ -192,7 +194,8 @@ def plan_resources(call: HookCall) -> list[dict[str, Any]]:
     for where, value in sources:
         for resource in _resources(value, where):
             kind = resource["resourceType"]
-            if kind not in READ_TYPES or resource.get("status") in NOT_ORDERED:
+            status = resource.get("status")
+            if kind not in READ_TYPES or (isinstance(status, str) and status in NOT_ORDERED):
                 continue
             ident = resource.get("id")
             if isinstance(ident, str):
@@ -220,7 +223,13 @@ class Answer:
 def answer(call: HookCall, settings: Settings, source_url: Any) -> Answer:
     """The cards for a checked hook call. ``source_url(rule_id)`` gives each card's link."""
     resources = plan_resources(call)
-    result = api.lint_text(bundle_text(resources), settings, path=PATH)
+    try:
+        result = api.lint_text(bundle_text(resources), settings, path=PATH)
+    except Exception as exc:
+        # The pipeline turns bad input into findings; should a reader still fail on some
+        # shape of FHIR, the client hears that its orders could not be read, never a 500.
+        logs.event("read-failed", logging.ERROR, error=type(exc).__name__)
+        raise ServiceError(400, "the orders in this request could not be read") from None
     if _not_about_blinatumomab(result):
         return Answer([], 0, [])
     rules = {r.id: r for r in settings.ruleset.rules}

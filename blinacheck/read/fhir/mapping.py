@@ -786,7 +786,8 @@ class _Reader:
         concepts = classes if isinstance(classes, list) else [classes]
         for concept in concepts:  # R4: a Coding; R5: a list of CodeableConcepts
             if isinstance(concept, dict):
-                if concept.get("code") in vocab.INPATIENT_CLASSES:
+                code = concept.get("code")
+                if isinstance(code, str) and code in vocab.INPATIENT_CLASSES:
                     return True
                 if has_code(concept, vocab.ACT_CODE, set(vocab.INPATIENT_CLASSES)):
                     return True
