@@ -9,9 +9,11 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ SIGN = "/cds-services/blinacheck-order-sign"
 EC_KEY = ec.generate_private_key(ec.SECP384R1())
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_EC_KEY = ec.generate_private_key(ec.SECP384R1())
+JKU_KEY = ec.generate_private_key(ec.SECP384R1())
 
 
 def _jwk(key: Any, kid: str, alg: str) -> dict[str, Any]:
@@ -41,8 +44,41 @@ def _jwk(key: Any, kid: str, alg: str) -> dict[str, Any]:
     return data
 
 
+class JwksServer:
+    """A loopback server of one JWK Set, the issuer's jku."""
+
+    def __init__(self, jwks: dict[str, Any]) -> None:
+        body = json.dumps(jwks).encode()
+        self.requests = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/jwks.json"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def jwks_server() -> Iterator[JwksServer]:
+    served = JwksServer({"keys": [_jwk(JKU_KEY, "jku-1", "ES384")]})
+    yield served
+    served.httpd.shutdown()
+    served.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, jwks_server: JwksServer) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("serve-jwt")
     jwks = {"keys": [_jwk(EC_KEY, "ec-1", "ES384"), _jwk(RSA_KEY, "rsa-1", "RS384")]}
     (folder / "ehr-jwks.json").write_text(json.dumps(jwks))
@@ -50,7 +86,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "[[serve.trusted-issuers]]\n"
         f'iss = "{ISSUER}"\n'
         'jwks-file = "ehr-jwks.json"\n'
-        'jku = ["https://ehr.example.org/.well-known/jwks.json"]\n'
+        f'jku = ["https://ehr.example.org/.well-known/jwks.json", "{jwks_server.url}"]\n'
     )
     with running(cwd=folder) as running_server:
         yield running_server
@@ -154,6 +190,34 @@ def test_garbage_is_refused(server: Server) -> None:
 
 def test_an_unknown_issuer_is_refused(server: Server) -> None:
     refused(post(server, token(claims(server, iss="https://evil.example"))), "issuer not trusted")
+
+
+def test_a_key_from_an_allowed_jku_is_fetched_and_accepted(
+    server: Server, jwks_server: JwksServer
+) -> None:
+    header = {"jku": jwks_server.url, "kid": "jku-1"}
+    assert post(server, token(claims(server), JKU_KEY, **header)).status_code == 200
+    assert post(server, token(claims(server), JKU_KEY, **header)).status_code == 200
+    assert jwks_server.requests == 1  # the set is kept, not fetched for every call
+    # a key of the jku set does not sign for the file's kid, nor the other way round
+    refused(post(server, token(claims(server), EC_KEY, **header)), "signature does not verify")
+
+
+def test_feedback_needs_a_token_whose_aud_is_the_feedback_or_the_service_url(
+    server: Server,
+) -> None:
+    feedback = server.url + SIGN + "/feedback"
+    body = {"feedback": []}
+    for aud in (feedback, server.url + SIGN):
+        bearer = token(claims(server, aud=aud))
+        answer = httpx.post(feedback, json=body, headers={"Authorization": f"Bearer {bearer}"})
+        assert answer.status_code == 200
+    refused(httpx.post(feedback, json=body), "no bearer token")
+    wrong = token(claims(server, aud=server.url + "/cds-services/blinacheck-order-select"))
+    refused(
+        httpx.post(feedback, json=body, headers={"Authorization": f"Bearer {wrong}"}),
+        "aud is not this service's URL",
+    )
 
 
 def test_a_jku_off_the_allow_list_is_refused(server: Server) -> None:

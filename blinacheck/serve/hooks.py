@@ -136,7 +136,7 @@ def read_request(body: Any, service: Service) -> HookCall:
     if auth is not None:
         token = _need(auth, "access_token", str, "fhirAuthorization.")
         kind = _need(auth, "token_type", str, "fhirAuthorization.")
-        if kind != "Bearer":
+        if kind.lower() != "bearer":  # the spec fixes "Bearer"; case is not worth a refusal
             raise bad_request("fhirAuthorization.token_type: must be 'Bearer'")
         if server is None:
             raise bad_request("fhirServer: required with fhirAuthorization")
