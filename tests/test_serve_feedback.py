@@ -72,10 +72,18 @@ def test_feedback_is_stored_and_survives_a_restart(tmp_path: Path) -> None:
     assert rows[accepted["uuid"]]["outcome"] == "accepted"
     assert rows[accepted["uuid"]]["card_known"] is True
     assert rows[accepted["uuid"]]["accepted_suggestions"] == [suggestion]
-    # The log holds the rule's title, never the text of the request.
-    assert rows[accepted["uuid"]]["summary"] == (
-        "Intrathecal chemotherapy on the first day of the infusion"
-    )
+    # The card's summary as the clinician saw it.
+    assert rows[accepted["uuid"]]["summary"] == accepted["summary"]
+
+
+def test_feedback_about_an_unknown_card_is_kept_and_urn_uuids_are_read(tmp_path: Path) -> None:
+    (tmp_path / "blinacheck.toml").write_text('[serve]\naudit-database = "sqlite:///audit.db"\n')
+    entry = {"card": f"urn:uuid:{CARD}", "outcome": "accepted", "outcomeTimestamp": "2026-03-05"}
+    with running(cwd=tmp_path) as server:
+        assert httpx.post(server.url + FEEDBACK, json={"feedback": [entry]}).status_code == 200
+    with open_audit_log(f"sqlite:///{tmp_path / 'audit.db'}", create=False) as log:
+        (row,) = list(log.rows())
+    assert (row["card"], row["card_known"], row["outcome"]) == (CARD, False, "accepted")
 
 
 @pytest.fixture(scope="module")
@@ -84,23 +92,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield running_server
 
 
+CARD = "0f8fad5b-d9cb-469f-a165-70867728950e"
 BAD = [
     ({}, "feedback: required, an array of feedback entries"),
     ({"feedback": [3]}, "feedback[0]: must be an object"),
     ({"feedback": [{"outcome": "accepted"}]}, "feedback[0].card: required"),
     (
-        {"feedback": [{"card": "c", "outcome": "ignored", "outcomeTimestamp": "2026-03-05"}]},
+        {"feedback": [{"card": "Zebedee", "outcome": "accepted", "outcomeTimestamp": "2026"}]},
+        "feedback[0].card: must be a uuid (the card's or suggestion's uuid)",
+    ),
+    (
+        {"feedback": [{"card": CARD, "outcome": "ignored", "outcomeTimestamp": "2026-03-05"}]},
         "feedback[0].outcome: must be 'accepted' or 'overridden'",
     ),
     (
-        {"feedback": [{"card": "c", "outcome": "accepted", "outcomeTimestamp": "yesterday"}]},
+        {"feedback": [{"card": CARD, "outcome": "accepted", "outcomeTimestamp": "yesterday"}]},
         "feedback[0].outcomeTimestamp: not an ISO 8601 date and time",
     ),
     (
         {
             "feedback": [
                 {
-                    "card": "c",
+                    "card": CARD,
                     "outcome": "accepted",
                     "outcomeTimestamp": "2026-03-05T10:15:00Z",
                     "overrideReason": {"userComment": "x"},

@@ -153,7 +153,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
         answered = await asyncio.to_thread(hooks.answer, call, rules.settings, source_url)
         request.state.log = {
-            "rules": sorted({rule for _uuid, rule, _indicator, _title in answered.issued}),
+            "rules": sorted({rule for _uuid, rule, _indicator, _summary in answered.issued}),
             "cards": len(answered.cards),
             "findings": answered.findings,
         }

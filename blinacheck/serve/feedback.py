@@ -3,12 +3,14 @@
 ``{"feedback": [{"card": UUID, "outcome": "accepted" | "overridden", "acceptedSuggestions":
 [{"id": UUID}], "overrideReason": {"reason": Coding, "userComment": text},
 "outcomeTimestamp": ISO 8601}]}``. An override reason comes only with ``overridden``; every
-problem is a 400 that names the field.
+problem is a 400 that names the field. ``card`` and suggestion ids must be uuids, as the spec
+types them, so that nothing but a uuid from the client reaches the log or the database's keys.
 """
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from .audit import OUTCOMES, FeedbackEntry
@@ -32,6 +34,16 @@ def _text(data: dict[str, Any], key: str, where: str, limit: int, required: bool
     return value
 
 
+def _uuid(value: str | None, where: str) -> str:
+    """A uuid, as the spec types ``card`` and a suggestion's ``id`` (``urn:uuid:`` allowed)."""
+    text = str(value).removeprefix("urn:uuid:")
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        raise bad_request(f"{where}: must be a uuid (the card's or suggestion's uuid)") from None
+    return text
+
+
 def read_feedback(body: Any) -> list[FeedbackEntry]:
     if not isinstance(body, dict):
         raise bad_request("the request body must be a JSON object")
@@ -46,7 +58,7 @@ def read_feedback(body: Any) -> list[FeedbackEntry]:
 def _entry(item: Any, where: str) -> FeedbackEntry:
     if not isinstance(item, dict):
         raise bad_request(f"{where[:-1]}: must be an object")
-    card = _text(item, "card", where, MAX_ID, True)
+    card = _uuid(_text(item, "card", where, MAX_ID, True), f"{where}card")
     outcome = _text(item, "outcome", where, MAX_ID, True)
     if outcome not in OUTCOMES:
         raise bad_request(f"{where}outcome: must be 'accepted' or 'overridden'")
@@ -63,7 +75,7 @@ def _entry(item: Any, where: str) -> FeedbackEntry:
         at = f"{where}acceptedSuggestions[{index}]."
         if not isinstance(suggestion, dict):
             raise bad_request(f"{at[:-1]}: must be an object with an id")
-        ids.append(str(_text(suggestion, "id", at, MAX_ID, True)))
+        ids.append(_uuid(_text(suggestion, "id", at, MAX_ID, True), f"{at}id"))
     if ids and outcome != "accepted":
         raise bad_request(f"{where}acceptedSuggestions: only with the outcome 'accepted'")
     code = system = comment = None

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import api
-from ..api import FileResult, Finding, Rule, Settings
+from ..api import FileResult, Settings
 from ..read.fhir import reader as fhir_reader
-from ..results.findings import OWN_CHECKS
 from . import cards, logs
 from .discovery import Service
 from .errors import ServiceError, bad_request
@@ -215,9 +214,7 @@ def bundle_text(resources: Sequence[Mapping[str, Any]]) -> str:
 class Answer:
     cards: list[dict[str, Any]]
     findings: int
-    # (uuid, rule, indicator, rule title) per card, for the audit log: the title comes from
-    # the rule file, never from the plan, so the log holds no text of the request.
-    issued: list[tuple[str, str, str, str]]
+    issued: list[tuple[str, str, str, str]]  # (uuid, rule, indicator, summary), for the audit
 
 
 def answer(call: HookCall, settings: Settings, source_url: Any) -> Answer:
@@ -250,16 +247,9 @@ def answer(call: HookCall, settings: Settings, source_url: Any) -> Answer:
             )
         )
     issued = [
-        (c["uuid"], f.rule, c["indicator"], _title(f, rules.get(f.rule)))
-        for c, f in zip(made, active, strict=True)
+        (c["uuid"], f.rule, c["indicator"], c["summary"]) for c, f in zip(made, active, strict=True)
     ]
     return Answer(made, len(active), issued)
-
-
-def _title(finding: Finding, rule: Rule | None) -> str:
-    if rule is not None:
-        return rule.title
-    return OWN_CHECKS[finding.rule].title if finding.rule in OWN_CHECKS else finding.rule
 
 
 def _not_about_blinatumomab(result: FileResult) -> bool:
