@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import run_blinacheck
+from .conftest import fail_if_hung, run_blinacheck
 from .serve_server import Server, running
 
 SERVICES = {"blinacheck-order-select": "order-select", "blinacheck-order-sign": "order-sign"}
@@ -83,3 +84,39 @@ def test_an_invalid_configuration_stops_the_start(tmp_path: Path) -> None:
     assert result.stderr == (
         "blinacheck: blinacheck.toml:2: serve.max-body-bytes: must be a positive integer\n"
     )
+
+
+def test_the_configuration_reaches_every_worker_whole() -> None:
+    from blinacheck.serve.config import ServeConfig, TrustedIssuer
+
+    config = ServeConfig(
+        host="10.0.0.5",
+        workers=3,
+        public_url="https://cds.example.org",
+        trusted_issuers=(
+            TrustedIssuer("https://ehr.example.org", "/etc/jwks.json", ("https://a",)),
+        ),
+        fhir_servers=("https://fhir.example.org/r4",),
+        cors_origins=("https://sandbox.cds-hooks.org",),
+    )
+    assert ServeConfig.from_environment(config.to_environment()) == config
+
+
+def test_two_workers_answer_hook_calls(tmp_path: Path) -> None:
+    from .serve_server import hook_request
+
+    with running("--isolated", "--workers", "2", cwd=tmp_path) as server:
+        for _ in range(4):
+            answer = httpx.post(
+                server.url + "/cds-services/blinacheck-order-sign",
+                json=hook_request("order-sign-child-it-day-1.json"),
+            )
+            assert [c["indicator"] for c in answer.json()["cards"]] == ["critical"]
+
+        def started() -> int:
+            return sum(str(e.get("message")).startswith("Started server") for e in server.log())
+
+        with fail_if_hung(30, "the second worker"):
+            while started() < 2:
+                time.sleep(0.05)
+        assert started() == 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ..policy import config as lint_config
@@ -55,7 +55,6 @@ class ServeConfig:
     fetch_timeout_seconds: float = 5.0
     fetch_max_bytes: int = DEFAULT_MAX_BODY_BYTES
     reload_interval_seconds: float = 1.0  # how often rule and config files are looked at
-    watched: tuple[str, ...] = field(default=())  # set by the app: files whose change reloads
 
     @property
     def authenticated(self) -> bool:
@@ -71,7 +70,7 @@ class ServeConfig:
             TrustedIssuer(i["iss"], i["jwks_file"], tuple(i["jku"]))
             for i in data["trusted_issuers"]
         )
-        for key in ("fhir_servers", "cors_origins", "watched"):
+        for key in ("fhir_servers", "cors_origins"):
             data[key] = tuple(data[key])
         return cls(**data)
 
