@@ -12,6 +12,7 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ..timeline import subjects
 from . import cel_ast, celtypes
 from .celtypes import ParamTypes
 from .fields import variables_for
@@ -182,15 +183,7 @@ def compile_expression(subject: str, text: str, params: ParamTypes | None = None
 _CONTEXT_VARIABLE = "_ctx"
 _SUBJECT_VARIABLE = "_k_"  # _k_intrathecal: every intrathecal subject of the file, in order
 # Where each kind's subjects sit inside the plan view, and the key of their list.
-DIRECT = {
-    "cycle": ("cycles", None),
-    "infusion_step": ("cycle", "steps"),
-    "intrathecal": ("cycle", "intrathecal"),
-    "premedication": ("cycle", "premedication"),
-    "interruption": ("cycle", "interruptions"),
-    "adverse_event": ("cycle", "adverse_events"),
-    "vaccination": ("plan", "vaccinations"),
-}
+DIRECT = {kind.name: kind.view_list for kind in subjects.KINDS if kind.view_list}
 
 
 class Program:

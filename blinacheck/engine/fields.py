@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..timeline import subjects
+
 
 class FieldSpec(NamedTuple):
     type: str
@@ -375,29 +377,10 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
     },
 }
 
-# The subject kinds a rule can iterate over (for_each) and the object type each binds.
-SUBJECT_TYPES = {
-    "plan": "plan",
-    "cycle": "cycle",
-    "infusion_step": "infusion_step",
-    "intrathecal": "intrathecal",
-    "premedication": "premedication",
-    "interruption": "interruption",
-    "adverse_event": "adverse_event",
-    "vaccination": "vaccination",
-    "cycle_gap": "cycle_gap",
-    "drug_name": "drug_name",
-}
-IN_CYCLE = {
-    "cycle",
-    "infusion_step",
-    "intrathecal",
-    "premedication",
-    "interruption",
-    "adverse_event",
-    "cycle_gap",
-    "drug_name",
-}
+# The subject kinds a rule can iterate over (for_each) and the object type each binds: the
+# kind's own object in OBJECTS. Those of a cycle also see it as `cycle` (timeline/subjects.py).
+SUBJECT_TYPES = {kind.name: kind.name for kind in subjects.KINDS}
+IN_CYCLE = {kind.name for kind in subjects.KINDS if kind.in_cycle}
 
 
 def variables_for(subject: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -29,8 +29,8 @@ from ..read.source import (
 )
 from ..results.display import printable
 from ..results.findings import Evidence, Severity, web_address
+from ..timeline import subjects
 from . import celenv, rule_cache
-from .fields import SUBJECT_TYPES
 
 SeverityName = Literal["error", "warning", "info"]
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -73,23 +73,18 @@ def _severity_shorthand(value: Any) -> Any:
     return {"default": value} if isinstance(value, str) else value
 
 
+if TYPE_CHECKING:
+    ForEach = str
+else:  # the kinds of timeline/subjects.py; pydantic lists them when a rule names another
+    ForEach = Literal[subjects.NAMES]
+
+
 class RuleModel(_Model):
     id: Annotated[str, Field(pattern=RULE_ID.pattern, max_length=64)]
     title: Annotated[str, Field(min_length=3)]
     description: str | None = None
     severity: Annotated[SeveritySpec, BeforeValidator(_severity_shorthand)]
-    for_each: Literal[
-        "plan",
-        "cycle",
-        "infusion_step",
-        "intrathecal",
-        "premedication",
-        "interruption",
-        "adverse_event",
-        "vaccination",
-        "cycle_gap",
-        "drug_name",
-    ]
+    for_each: ForEach
     when: Annotated[str, Field(min_length=1)]
     message: Annotated[str, Field(min_length=1)]
     params: dict[str, bool | int | float | str | list[bool | int | float | str]] = {}
@@ -410,23 +405,10 @@ def _compile_rule(
 
 def _report_keys(kind: str) -> set[str]:
     """Plan-file keys a finding about ``kind`` can point at (for ``report_at``)."""
-    from ..plan import models as plan_models
+    from ..plan import models
 
-    models: dict[str, type[BaseModel]] = {
-        "plan": plan_models.Plan,
-        "cycle": plan_models.Cycle,
-        "cycle_gap": plan_models.Cycle,
-        "infusion_step": plan_models.InfusionStep,
-        "intrathecal": plan_models.Intrathecal,
-        "premedication": plan_models.Premedication,
-        "interruption": plan_models.Interruption,
-        "adverse_event": plan_models.AdverseEvent,
-        "vaccination": plan_models.Vaccination,
-    }
-    assert kind in SUBJECT_TYPES
-    if kind not in models:  # a drug_name is the name itself: a finding points at it
-        return set()
-    return set(models[kind].model_fields)
+    name = subjects.BY_NAME[kind].model
+    return set(getattr(models, name).model_fields) if name is not None else set()
 
 
 # --- the rule cache (rule_cache.py): a compiled rule set as JSON-able data ---------------------

@@ -16,34 +16,13 @@ import json
 from ..engine.ruleset import Rule, RuleSet, param_type
 from ..results.findings import Finding
 from ..run.lint import lint_text
+from ..timeline import subjects
 
 GENERATE_COMMAND = "blinacheck rules --format markdown -o docs/rule-catalogue.md"
 
-SUBJECTS = {
-    "plan": "the whole plan",
-    "cycle": "each cycle",
-    "infusion_step": "each infusion step",
-    "intrathecal": "each intrathecal (IT) chemotherapy entry",
-    "premedication": "each premedication entry",
-    "interruption": "each interruption of the infusion",
-    "adverse_event": "each adverse event",
-    "vaccination": "each vaccination",
-    "cycle_gap": "the gap between each two consecutive cycles",
-    "drug_name": "each drug name of an IT or premedication entry",
-}
+SUBJECTS = {kind.name: kind.each for kind in subjects.KINDS}
 # What a report_at key belongs to, per subject (a cycle_gap is reported on the later cycle).
-_OWNERS = {
-    "plan": "the plan",
-    "cycle": "the cycle",
-    "infusion_step": "the infusion step",
-    "intrathecal": "the IT entry",
-    "premedication": "the premedication entry",
-    "interruption": "the interruption",
-    "adverse_event": "the adverse event",
-    "vaccination": "the vaccination",
-    "cycle_gap": "the later cycle",
-    "drug_name": "the drug name",
-}
+_OWNERS = {kind.name: kind.owner for kind in subjects.KINDS}
 _WHAT_TO_DO = "What to do:"
 
 

@@ -16,29 +16,13 @@ from typing import Any
 from ..plan import dates, drugs, units
 from ..plan.models import Cycle, Patient, Plan
 from ..read.source import Path
+from . import subjects
 
-SUBJECT_KINDS = (
-    "plan",
-    "cycle",
-    "infusion_step",
-    "intrathecal",
-    "premedication",
-    "interruption",
-    "adverse_event",
-    "vaccination",
-    "cycle_gap",
-    "drug_name",
-)
+# The subject kinds, and where each in-cycle kind lives in the plan file (timeline/subjects.py).
+SUBJECT_KINDS = subjects.NAMES
+ITEM_KEYS = {kind.name: kind.cycle_list for kind in subjects.KINDS if kind.cycle_list}
 
 MONTHS_PER_YEAR = 12
-
-# Where each in-cycle subject kind lives in the plan file.
-ITEM_KEYS = {
-    "intrathecal": "intrathecal",
-    "premedication": "premedication",
-    "interruption": "interruptions",
-    "adverse_event": "adverse_events",
-}
 
 
 @dataclass(frozen=True, slots=True)
