@@ -229,3 +229,53 @@ def test_timeline_emits_exactly_the_documented_fields(builtin_rules: RuleSet) ->
         never = set(fields) - seen.get(kind, set())
         assert not never, f"{kind} declares fields never emitted: {never}"
         assert required <= seen[kind]
+
+
+COURSE_PLAN = """\
+blinacheck: 1
+indication: relapsed-refractory
+patient: {age_years: 40, weight_kg: 70, weighed_on: 2026-03-05}
+cycles:
+  - cycle: 1
+    start: 2026-03-09
+    infusion:
+      - {days: 1-7, dose: 9 mcg/day}
+      - {days: 8-28, dose: 28 mcg/day}
+    adverse_events:
+      - {day: 20, type: seizure, grade: 2}
+      - {day: 12, type: seizure, grade: 2}
+      - {day: 15, type: crs, grade: 1}
+  - cycle: 2
+    start: 2026-04-20
+    infusion:
+      - {days: 1-28, dose: 28 mcg/day}
+    adverse_events:
+      - {day: 3, type: seizure, grade: 2}
+  - cycle: 3
+    start: 2026-06-01
+    infusion:
+      - {days: 1-28, dose: 28 mcg/day}
+"""
+
+
+def test_course_facts_are_in_each_view_as_it_is_made(builtin_rules: RuleSet) -> None:
+    # Seizures are numbered through the course in day order (the Day 12 one, written second,
+    # is the first); each event knows how many cycles follow its own. The same dicts are the
+    # rules' subjects.
+    timeline = timeline_of(COURSE_PLAN, builtin_rules)
+    events = [
+        (c["number"], e["cycle_day"], e["type"], e.get("seizure_number"), e["later_cycles"])
+        for c in timeline.cycles
+        for e in c["adverse_events"]
+    ]
+    assert events == [
+        (1, 20, "seizure", 2, 2),
+        (1, 12, "seizure", 1, 2),
+        (1, 15, "crs", None, 2),
+        (2, 3, "seizure", 3, 1),
+    ]
+    subjects = [s.data for s in timeline.subjects["adverse_event"]]
+    assert [id(d) for d in subjects] == [
+        id(e) for c in timeline.cycles for e in c["adverse_events"]
+    ]
+    assert timeline.patient["weight_days_before_start"] == 4

@@ -46,16 +46,20 @@ class Timeline:
 
 
 def build(plan: Plan) -> Timeline:
-    patient = _patient_view(plan.patient)
-    bsa = patient.get("bsa_m2")
+    """The plan's derived facts. Each view is complete when it is made, and nothing changes it
+    afterwards: a fact that depends on the whole course (how many cycles follow, which seizure
+    this is) is handed to the cycle's view as it is built, in course order."""
     starts = _cycle_starts(plan.cycles)
+    patient = _patient_view(plan.patient, starts[0])
+    bsa = patient.get("bsa_m2")
     placed = _place_items(plan.cycles, starts)
-    cycles = [
-        _cycle_view(index, cycle, starts[index], bsa, placed[index])
-        for index, cycle in enumerate(plan.cycles)
-    ]
-    _add_course_facts(cycles)
-    _add_weight_age(patient, plan.patient, starts[0])
+    cycles: list[dict[str, Any]] = []
+    seizures = 0
+    for index, cycle in enumerate(plan.cycles):
+        course = _Course(later_cycles=len(plan.cycles) - index - 1, seizures_before=seizures)
+        view = _cycle_view(index, cycle, starts[index], bsa, placed[index], course)
+        seizures += sum(event["type"] == "seizure" for event in view["adverse_events"])
+        cycles.append(view)
     gaps = [_gap_view(cycles[i], cycles[i + 1], plan.cycles[i]) for i in range(len(cycles) - 1)]
     vaccinations = [_vaccination_view(v.date, v.vaccine, v.live, cycles) for v in plan.vaccinations]
     plan_view = _plan_view(plan, cycles, vaccinations)
@@ -110,7 +114,7 @@ def _number(value: float) -> float:
     return round(value, 4)
 
 
-def _patient_view(patient: Patient | None) -> dict[str, Any]:
+def _patient_view(patient: Patient | None, first_day1: dt.date | None) -> dict[str, Any]:
     if patient is None:
         return {}
     view: dict[str, Any] = {}
@@ -137,12 +141,17 @@ def _patient_view(patient: Patient | None) -> dict[str, Any]:
     elif "bsa_mosteller_m2" in view:
         view["bsa_m2"] = view["bsa_mosteller_m2"]
         view["bsa_source"] = "mosteller"
+    if patient.weighed_on is not None and first_day1 is not None:
+        view["weight_days_before_start"] = (first_day1 - patient.weighed_on).days
     return view
 
 
-def _add_weight_age(view: dict[str, Any], patient: Patient | None, start: dt.date | None) -> None:
-    if patient is not None and patient.weighed_on is not None and start is not None:
-        view["weight_days_before_start"] = (start - patient.weighed_on).days
+@dataclass(frozen=True, slots=True)
+class _Course:
+    """What a cycle's view needs to know of the rest of the course."""
+
+    later_cycles: int  # cycles after this one
+    seizures_before: int  # seizures in the cycles before this one
 
 
 def _cycle_starts(cycles: list[Cycle]) -> list[dt.date | None]:
@@ -288,6 +297,7 @@ def _cycle_view(
     start: dt.date | None,
     bsa: float | None,
     placed: dict[str, list[_Placed]],
+    course: _Course,
 ) -> dict[str, Any]:
     steps = [_step_view(i, step, start, bsa) for i, step in enumerate(cycle.infusion)]
     dose_by_day: dict[int, dict[str, Any]] = {}
@@ -326,6 +336,7 @@ def _cycle_view(
                 if key in covering:
                     entry[key] = covering[key]
         days.append(entry)
+    events = _adverse_event_views(placed["adverse_events"], start, dose_by_day, course)
     view: dict[str, Any] = {
         "number": cycle.cycle,
         "index": index,
@@ -346,9 +357,7 @@ def _cycle_view(
         ],
         "intrathecal": [_intrathecal_view(item, start, bsa) for item in placed["intrathecal"]],
         "interruptions": interruptions,
-        "adverse_events": [
-            _adverse_event_view(item, start, dose_by_day) for item in placed["adverse_events"]
-        ],
+        "adverse_events": events,
     }
     if start is not None:
         view["start"] = start.isoformat()
@@ -513,6 +522,24 @@ def _interruption_view(placed: _Placed, start: dt.date | None) -> dict[str, Any]
     if item.reason is not None:
         view["reason"] = item.reason
     return view
+
+
+def _adverse_event_views(
+    placed: list[_Placed],
+    start: dt.date | None,
+    dose_by_day: dict[int, dict[str, Any]],
+    course: _Course,
+) -> list[dict[str, Any]]:
+    """A cycle's adverse events, with the facts that depend on the whole course: how many
+    cycles follow, and each seizure's number in the course (counted in day order)."""
+    views = [_adverse_event_view(item, start, dose_by_day) for item in placed]
+    seizures = course.seizures_before
+    for event in sorted(views, key=lambda e: (e["cycle_day"], e["index"])):
+        event["later_cycles"] = course.later_cycles
+        if event["type"] == "seizure":
+            seizures += 1
+            event["seizure_number"] = seizures
+    return views
 
 
 def _adverse_event_view(
@@ -730,14 +757,3 @@ def _premedication_moments(view: dict[str, Any]) -> list[dict[str, Any]]:
             {p["drug_name"]["written"] for p in given if not p["drug_known"]}
         )
     return sorted(moments, key=lambda m: m["day"])
-
-
-def _add_course_facts(cycles: list[dict[str, Any]]) -> None:
-    """Facts about an adverse event that depend on the whole course, not its own cycle."""
-    seizures = 0
-    for position, view in enumerate(cycles):
-        for event in sorted(view["adverse_events"], key=lambda e: (e["cycle_day"], e["index"])):
-            event["later_cycles"] = len(cycles) - position - 1
-            if event["type"] == "seizure":
-                seizures += 1
-                event["seizure_number"] = seizures
