@@ -58,6 +58,7 @@ _SHAPING = (
     "read/source.py",
     "results/findings.py",
     "results/display.py",
+    "timeline/subjects.py",
 )
 
 _state: dict[str, Any] = {"enabled": False, "directory": None}
