@@ -205,7 +205,7 @@ def command(
     if output_format in ("html", "pdf"):
         from ..api import record_context
 
-        rows = _configuration(
+        rows = configuration_rows(
             settings, select, ignore, baseline_file or write_baseline, settings.fail_on
         )
         record = record_context(report, settings.ruleset, rows)
@@ -246,7 +246,7 @@ def command(
     sys.exit(EXIT_FINDINGS if report.fails(settings.fail_on) else EXIT_CLEAN)
 
 
-def _configuration(
+def configuration_rows(
     settings: Any,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
