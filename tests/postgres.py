@@ -44,6 +44,8 @@ def postgres_server() -> Iterator[str]:
         capture_output=True,
         text=True,
         timeout=120,
+        # Should this run be killed before its teardown, the server stops all the same.
+        env={**os.environ, "BLINACHECK_PG_OWNER": str(os.getpid())},
     )
     if started.returncode != 0:
         shutil.rmtree(directory, ignore_errors=True)
