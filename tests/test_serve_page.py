@@ -5,12 +5,7 @@ plan text is escaped; the CSP allows nothing external; nothing is stored."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import EXAMPLES, REPO, fail_if_hung, run_blinacheck
+from .conftest import EXAMPLES, fail_if_hung, run_blinacheck
+from .serve_server import running
 
 CHILD = EXAMPLES / "child-it-day-1.yaml"
 CHROMIUM = "/usr/bin/chromium"
@@ -33,46 +29,10 @@ def named(name: str) -> dict[str, str]:
     return {"X-Plan-Name": quote(name, safe="")}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def running_server(cwd: Path, *, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The web page's server on 127.0.0.1 at a free port, until the block ends."""
-    port = free_port()
-    listen = ["--host", "127.0.0.1", "--port", str(port)]
-    log = (cwd / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.page_app:create", "--factory", *listen],
-        cwd=cwd,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with fail_if_hung(60, "the server's start"):
-            while True:
-                assert server.poll() is None, (cwd / "server.log").read_text()
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(base + "/", timeout=5).status_code == 200:
-                        break
-                time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(tmp_path_factory.mktemp("page-server")) as base:
-        yield base
+    with running("--isolated", cwd=tmp_path_factory.mktemp("page-server")) as serving:
+        yield serving.url
 
 
 @pytest.fixture
@@ -286,35 +246,66 @@ def test_the_file_name_is_a_name_only(server: str, name: str, shown: str) -> Non
 
 
 def test_bad_bodies_get_a_clear_4xx(tmp_path: Path) -> None:
-    with running_server(tmp_path, env={"BLINACHECK_TEST_MAX_BODY": "1000"}) as base:
-        big = httpx.post(base + "/report", content=b"#" * 1001)
-        assert (big.status_code, big.json()) == (
-            413,
-            {"error": "the plan is over the service's limit of 1000 bytes"},
-        )
-        binary = httpx.post(base + "/report", content=b"\xff\xfe\x00plan")
+    (tmp_path / "blinacheck.toml").write_text("[serve]\nmax-body-bytes = 1000\n")
+    with running(cwd=tmp_path) as serving:
+        big = httpx.post(serving.url + "/report", content=b"#" * 1001)
+        assert big.status_code == 413
+        assert "1000" in big.json()["error"]
+        binary = httpx.post(serving.url + "/report", content=b"\xff\xfe\x00plan")
         assert (binary.status_code, binary.json()) == (400, {"error": "the plan is not UTF-8 text"})
-        empty = httpx.post(base + "/report", content=b"  \n")
+        empty = httpx.post(serving.url + "/report", content=b"  \n")
         assert (empty.status_code, empty.json()) == (400, {"error": "the plan is empty"})
         # Not a plan at all: the report says why, located, as lint does.
-        prose = httpx.post(base + "/report", content=b"- just\n- a list\n")
+        prose = httpx.post(serving.url + "/report", content=b"- just\n- a list\n")
         assert prose.status_code == 200
         assert "invalid-plan" in prose.text
 
 
+def test_the_page_limits_the_body_itself(tmp_path: Path) -> None:
+    """Mounted in another app without the service's limit, the page still reads no more than
+    max-body-bytes."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+
+    from blinacheck import api
+    from blinacheck.serve.page import router
+
+    app = FastAPI()
+    app.state.config = SimpleNamespace(max_body_bytes=1000)
+    app.state.rules = SimpleNamespace(settings=api.load_settings(isolated=True))
+    app.include_router(router)
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://page") as client:
+            return await client.post("/report", content=b"#" * 1001)
+
+    big = asyncio.run(post())
+    assert (big.status_code, big.json()) == (
+        413,
+        {"error": "the plan is over the service's limit of 1000 bytes"},
+    )
+
+
 def test_plans_are_not_stored(tmp_path: Path) -> None:
-    """After plans are checked the server's folder holds only its log, and the log holds no
-    plan text."""
+    """After a plan is checked the server's folder holds only the (empty) audit log, and the
+    service's log holds no plan text and no file name."""
     marker = "Ward 7 plan for patient Jane Example"
     plan = CHILD.read_text(encoding="utf-8").replace("title: Paediatric", f"title: {marker}")
-    with running_server(tmp_path) as base:
-        assert (
-            httpx.post(
-                base + "/report", headers=named("jane.yaml"), content=plan.encode()
-            ).status_code
-            == 200
-        )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["server.log"]
-    log = (tmp_path / "server.log").read_text()
-    assert "POST /report" in log
-    assert marker not in log and "jane" not in log
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with running("--isolated", cwd=tmp_path) as serving:
+        answer = httpx.post(serving.url + "/report", headers=named("jane.yaml"), content=plan)
+        assert answer.status_code == 200 and marker in answer.text
+        with fail_if_hung(30, "the request's log line"):
+            while not [e for e in serving.log() if e.get("method") == "POST"]:
+                time.sleep(0.05)
+        (logged,) = [e for e in serving.log() if e.get("method") == "POST"]
+        lines = list(serving.lines)
+    after = {p.name for p in tmp_path.iterdir()} - set(before)
+    assert after <= {"blinacheck-audit.db", "blinacheck-audit.db-wal", "blinacheck-audit.db-shm"}
+    for name in after:
+        assert marker.encode() not in (tmp_path / name).read_bytes()
+    assert (logged["method"], logged["status"]) == ("POST", 200)
+    assert not any(marker in line or "jane" in line for line in lines)

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..report.sarif import rule_uri
 from ..results.findings import OWN_CHECKS
-from . import discovery, hooks, logs, prefetch
+from . import discovery, hooks, logs, page, prefetch
 from .audit import AuditLogError, IssuedCard, open_audit_log
 from .config import ENVIRONMENT, ConfigError, ServeConfig
 from .errors import ServiceError
@@ -184,6 +184,8 @@ def create_app(config: ServeConfig) -> FastAPI:
             ) from None
         request.state.log = {"count": len(entries)}
         return JSONResponse({})
+
+    app.include_router(page.router)  # GET /, POST /report: the pharmacists' page (page.py)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
