@@ -193,8 +193,9 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _lint(text: str, name: str, settings: Any) -> tuple[str, str]:
-    """The HTML report of the plan text and its summary line."""
+def _lint(text: str, digest: str, name: str, settings: Any) -> tuple[str, str]:
+    """The HTML report of the plan text and its summary line; ``digest`` is the SHA-256 of
+    the bytes received, as lint gives it of the file's bytes."""
     result = api.lint_text(text, settings, path=name)
     report = api.LintReport(results=[result])
     # The verification header as lint --format html fills it, but for text that is no file:
@@ -202,7 +203,7 @@ def _lint(text: str, name: str, settings: Any) -> tuple[str, str]:
     record = dataclasses.replace(
         api.record_context(api.LintReport(results=[]), settings.ruleset, _configuration(settings)),
         generated=dt.datetime.now(dt.UTC),
-        plan_sha256={name: hashlib.sha256(text.encode("utf-8")).hexdigest()},
+        plan_sha256={name: digest},
     )
     html = api.render(report, "html", ruleset=settings.ruleset, record=record)
     return html, api.summary_line(report)
@@ -238,7 +239,8 @@ async def report(request: Request) -> Any:
         return _error(400, "the plan is empty")
     shown = plan_name(name)
     settings = request.app.state.rules.settings
-    html, summary = await run_in_threadpool(_lint, text, shown, settings)
+    digest = hashlib.sha256(body).hexdigest()
+    html, summary = await run_in_threadpool(_lint, text, digest, shown, settings)
     stem = shown.rsplit(".", 1)[0] if "." in shown else shown
     filename = (
         "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "-" for c in stem)[:80]
