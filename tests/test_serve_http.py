@@ -120,3 +120,36 @@ def test_two_workers_answer_hook_calls(tmp_path: Path) -> None:
             while started() < 2:
                 time.sleep(0.05)
         assert started() == 2
+
+
+CONFIG_ERRORS = [
+    (
+        "[serve]\nport = 8080\n",
+        "blinacheck.toml:2: serve.port: unknown key; the keys are: docs-url, public-url, "
+        "trusted-issuers, fhir-servers, max-body-bytes, cors-origins, audit-database, "
+        "fetch-timeout-seconds, fetch-max-bytes",
+    ),
+    (
+        '[serve]\naudit-database = "mysql://db"\n',
+        'blinacheck.toml:2: serve.audit-database: must be "sqlite:///PATH" or "postgresql://..."',
+    ),
+    (
+        '[[serve.trusted-issuers]]\niss = "https://ehr.example.org"\n',
+        "blinacheck.toml:1: serve.trusted-issuers[0]: issuer 'https://ehr.example.org' needs a "
+        "jwks-file or a jku allow-list",
+    ),
+    (
+        '[[serve.trusted-issuers]]\niss = "https://ehr.example.org"\njwks-file = "keys.json"\n',
+        "trusted issuer 'https://ehr.example.org': the JWK Set is not JSON",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), CONFIG_ERRORS)
+def test_a_configuration_error_is_one_message_and_exit_2(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "blinacheck.toml").write_text(text)
+    (tmp_path / "keys.json").write_text("not json")
+    result = run_blinacheck("serve", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, f"blinacheck: {message}\n")

@@ -25,6 +25,9 @@ def run(config: ServeConfig) -> None:
     """Serve until interrupted. Raises ConfigError before listening if anything is wrong."""
     check(config)
     logs.configure()
+    # Built first, so that an invalid configuration stops the command before it says anything
+    # else; with several workers each builds its own from the same options.
+    app = create_app(config)
     if not config.authenticated:
         logs.event(
             "unauthenticated",
@@ -34,9 +37,7 @@ def run(config: ServeConfig) -> None:
         )
     logs.event("starting", host=config.host, port=config.port, workers=config.workers)
     if config.workers > 1:
-        # Each worker builds its own app (and rule set) from the same options; build one
-        # here first, so that an invalid configuration stops the command, not the workers.
-        create_app(config)
+        del app
         os.environ[ENVIRONMENT] = config.to_environment()
         uvicorn.run(
             "blinacheck.serve.app:from_environment",
@@ -49,7 +50,6 @@ def run(config: ServeConfig) -> None:
             server_header=False,
         )
         return
-    app = create_app(config)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
