@@ -52,7 +52,7 @@ def test_lint_text_with_the_builtin_rules() -> None:
     finding = result.findings[0]
     assert isinstance(finding, blinacheck.Finding)
     assert (finding.cycle, finding.day, finding.suppressed) == (1, 1, None)
-    assert finding.evidence and finding.evidence[0].source.startswith("Liu B et al.")
+    assert finding.evidence and finding.evidence[0].source.startswith("[P1] Liu B et al.")
 
 
 def test_lint_text_with_a_rule_set_of_ones_own() -> None:

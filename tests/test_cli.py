@@ -37,7 +37,7 @@ def test_finding_exits_1_with_located_block() -> None:
     )
     assert lines[1].startswith("   43 |       - {day: 1, drugs: [methotrexate], dose: 12 mg}")
     assert lines[2].endswith("|         ^")
-    assert lines[3].startswith("  evidence: Liu B et al. Front Immunol 2025")
+    assert lines[3].startswith("  evidence: [P1] Liu B et al. Front Immunol 2025")
     assert "\x1b[" not in result.stdout  # not a terminal: no colour
     assert result.stderr == ""
 
@@ -86,7 +86,7 @@ def test_json_output_is_stable_and_sorted() -> None:
     assert set(data["summary"]) >= {"files", "error", "warning", "info"}
     it = next(f for f in data["findings"] if f["rule"] == "it-on-infusion-day-1")
     assert (it["cycle"], it["day"]) == (1, 1)
-    assert it["evidence"][0]["source"].startswith("Liu B et al.")
+    assert it["evidence"][0]["source"].startswith("[P1] Liu B et al.")
     # The same run twice gives the same bytes.
     again = run("lint", "--format", "json", "--fail-on", "never", str(EXAMPLES))
     assert again.stdout == result.stdout

@@ -136,6 +136,27 @@ def test_rules_say_what_to_do_and_cite_evidence(builtin_rules: RuleSet) -> None:
         assert rule.evidence and all(e.note or e.url for e in rule.evidence), rule.id
 
 
+# The fact base's source keys, vendored (tests never read outside the repository).
+_KEY_LIST = (REPO / "tests" / "clinical_source_keys.txt").read_text(encoding="utf-8")
+SOURCE_KEYS = {line.split("]", 1)[0] + "]" for line in _KEY_LIST.splitlines() if line[:1] == "["}
+_LEADING_KEYS = re.compile(r"^((?:\[[A-Z]\d+\])+) \S")
+
+
+def test_every_evidence_names_its_source_key(builtin_rules: RuleSet) -> None:
+    """Each evidence entry of every built-in rule starts with its sources.md key ('[L1] ...',
+    '[L1][L2] ...'), every key one the fact base has, or is a reference to blinacheck's own
+    vocabulary or format ('blinacheck ...')."""
+    assert len(SOURCE_KEYS) > 30
+    for rule in builtin_rules.rules:
+        for evidence in rule.evidence:
+            if evidence.source.startswith("blinacheck "):
+                continue
+            match = _LEADING_KEYS.match(evidence.source)
+            assert match, f"{rule.id}: evidence {evidence.source!r} names no source key"
+            keys = set(re.findall(r"\[[A-Z]\d+\]", match.group(1)))
+            assert keys <= SOURCE_KEYS, f"{rule.id}: unknown source keys {keys - SOURCE_KEYS}"
+
+
 def test_unconfirmed_evidence_alone_never_makes_an_error(builtin_rules: RuleSet) -> None:
     for rule in _catalogue_rules(builtin_rules):
         if all(e.unconfirmed for e in rule.evidence):
