@@ -48,6 +48,7 @@ CATALOGUE = {
     "interruption-over-7-days": "interruption",
     "pause-over-7-days": "cycle",
     "bag-spans-dose-change": "cycle",
+    "never-intrathecal-drug": "drug_name",
     "restart-dose-after-toxicity": "adverse_event",
     "discontinuation-required": "adverse_event",
     "neurotoxicity-risk-factors": "plan",
@@ -60,7 +61,7 @@ CATALOGUE = {
     "interruption-misplaced": "interruption",
     "adverse-event-misplaced": "adverse_event",
 }
-NOT_OVERRIDABLE = {"dose-above-cap", "discontinuation-required"}
+NOT_OVERRIDABLE = {"dose-above-cap", "discontinuation-required", "never-intrathecal-drug"}
 
 # --- fixture annotations: read and checked by the one oracle, blinacheck.ruletest -------------
 
@@ -242,3 +243,34 @@ EXAMPLES = {
 def test_examples_produce_what_their_readme_says(name: str, builtin_rules: RuleSet) -> None:
     findings = lint_file(str(REPO / "examples" / name), builtin_rules).findings
     assert {(f.rule, str(f.severity), f.line) for f in findings} == EXAMPLES[name]
+
+
+# --- parameters an institution sets -------------------------------------------------------
+
+_VINCRISTINE_IT = """\
+blinacheck: 1
+indication: relapsed-refractory
+patient: {age_years: 40, weight_kg: 80}
+cycles:
+  - cycle: 1
+    infusion:
+      - {days: 1-7, dose: 9 mcg/day}
+      - {days: 8-28, dose: 28 mcg/day}
+    intrathecal:
+      - {day: 15, drugs: [Vincristine], dose: 2 mg}
+"""
+
+
+def test_never_intrathecal_local_names_add_an_institutions_drugs(tmp_path: Path) -> None:
+    """The vocabulary lists only the fact base's never-IT drug (mitoxantrone); an institution
+    adds its own list with the parameter, compared in lower case with the name as written."""
+    from blinacheck import api
+
+    def rules(settings: api.Settings) -> list[tuple[str, str]]:
+        found = api.lint_text(_VINCRISTINE_IT, settings, path="plan.yaml").findings
+        return sorted((f.rule, str(f.severity)) for f in found if f.rule.endswith("-drug"))
+
+    assert rules(api.load_settings(isolated=True)) == []
+    config = tmp_path / "blinacheck.toml"
+    config.write_text('[params.never-intrathecal-drug]\nlocal_names = ["vincristine"]\n')
+    assert rules(api.load_settings(str(config))) == [("never-intrathecal-drug", "error")]

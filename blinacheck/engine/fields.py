@@ -280,6 +280,11 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
             "for an abbreviation: the drugs it has been read as (error-prone lists); else empty",
         ),
         "suggestion": _f("string?", "for an unknown name: the closest known name"),
+        "never_intrathecal": _f(
+            "bool",
+            "true for a drug that must never be given intrathecally (the vocabulary's: "
+            "mitoxantrone, fact base §9); an abbreviation counts as the drug it is read as",
+        ),
         "entry": _f("string", "'premedication' or 'intrathecal': the list that names it"),
         "cycle_day": _f("int", "cycle day of the entry that names it"),
     },

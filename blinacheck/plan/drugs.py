@@ -25,11 +25,14 @@ class Drug:
     ``equivalent_mg``: for a corticosteroid, the dose of it as strong as 5 mg of prednisone
     (prednisone 5 = prednisolone 5 = methylprednisolone 4 = dexamethasone 0.75 =
     hydrocortisone 20 mg; the table printed in US prednisolone labeling [S1]).
+    ``never_intrathecal``: a drug that must never be given intrathecally (fact base §9:
+    mitoxantrone, the reason "MTX" is on the error-prone lists [O1][O6]).
     """
 
     name: str
     intrathecal: bool = False
     equivalent_mg: float | None = None
+    never_intrathecal: bool = False
 
     @property
     def corticosteroid(self) -> bool:
@@ -48,6 +51,7 @@ DRUGS: dict[str, Drug] = {
         Drug("prednisone", equivalent_mg=5.0),
         Drug("prednisolone", equivalent_mg=5.0),
         Drug("methylprednisolone", equivalent_mg=4.0),
+        Drug("mitoxantrone", never_intrathecal=True),
     )
 }
 

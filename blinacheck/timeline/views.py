@@ -460,6 +460,7 @@ def _drug_name_view(written: str, entry: str, cycle_day: int) -> dict[str, Any]:
         "kind": resolved.kind,
         "drugs": list(resolved.drugs),
         "read_as": list(resolved.abbreviation.read_as) if resolved.abbreviation else [],
+        "never_intrathecal": any(drugs.DRUGS[d].never_intrathecal for d in resolved.drugs),
         "entry": entry,
         "cycle_day": cycle_day,
     }
