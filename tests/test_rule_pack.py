@@ -49,6 +49,8 @@ CATALOGUE = {
     "pause-over-7-days": "cycle",
     "bag-spans-dose-change": "cycle",
     "never-intrathecal-drug": "drug_name",
+    "vaccine-name-unknown": "vaccination",
+    "vaccine-live-contradicts-name": "vaccination",
     "restart-dose-after-toxicity": "adverse_event",
     "discontinuation-required": "adverse_event",
     "neurotoxicity-risk-factors": "plan",
@@ -274,3 +276,18 @@ def test_never_intrathecal_local_names_add_an_institutions_drugs(tmp_path: Path)
     config = tmp_path / "blinacheck.toml"
     config.write_text('[params.never-intrathecal-drug]\nlocal_names = ["vincristine"]\n')
     assert rules(api.load_settings(str(config))) == [("never-intrathecal-drug", "error")]
+
+
+def test_vaccine_vocabulary_reads_spellings() -> None:
+    from blinacheck.plan import vaccines
+
+    assert vaccines.resolve("MMR").name == "measles-mumps-rubella"
+    assert vaccines.resolve(" M M R ".replace(" ", "")).live is True
+    assert vaccines.resolve("Influenza (inactivated)").live is False
+    assert vaccines.resolve("LAIV").live is True
+    assert vaccines.resolve("influenza").kind == vaccines.AMBIGUOUS_KIND
+    unknown = vaccines.resolve("Varicela")
+    assert (unknown.kind, unknown.live, unknown.suggestion) == ("unknown", None, "varicella")
+    # every alias and ambiguous reading names a vaccine of the table
+    assert set(vaccines.ALIASES.values()) <= set(vaccines.VACCINES)
+    assert {v for names in vaccines.AMBIGUOUS.values() for v in names} <= set(vaccines.VACCINES)

@@ -330,7 +330,25 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
     "vaccination": {
         "date": _f("string", "date, ISO"),
         "vaccine": _f("string", "vaccine, as written"),
-        "live": _f("bool", "true for a live vaccine"),
+        "live": _f("bool", "true for a live vaccine, as the plan says"),
+        "name": _f(
+            "string",
+            "the vaccine's canonical name in blinacheck's vaccine vocabulary (docs/plan-format.md, "
+            "vaccine names: 'MMR' is 'measles-mumps-rubella'); a name it does not know, in lower "
+            "case",
+        ),
+        "name_kind": _f(
+            "string",
+            "'known', 'ambiguous' (a name with a live and a non-live vaccine behind it, such as "
+            "'influenza') or 'unknown'",
+        ),
+        "live_by_name": _f(
+            "bool?", "for a known vaccine: true when the vocabulary lists it as a live vaccine"
+        ),
+        "read_as": _f(
+            "list<string>", "for an ambiguous name: the vaccines it may mean; else empty"
+        ),
+        "suggestion": _f("string?", "for an unknown name: the closest known spelling"),
         "days_from_first_day1": _f(
             "int?", "days from the first cycle's Day 1 (negative: before it)"
         ),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ..plan import dates, drugs, units
+from ..plan import dates, drugs, units, vaccines
 from ..plan.models import Cycle, Patient, Plan
 from ..read.source import Path
 from . import subjects
@@ -585,6 +585,12 @@ def _vaccination_view(
     date: dt.date, vaccine: str, live: bool, cycles: list[dict[str, Any]]
 ) -> dict[str, Any]:
     view: dict[str, Any] = {"date": date.isoformat(), "vaccine": vaccine, "live": live}
+    resolved = vaccines.resolve(vaccine)
+    view.update(name=resolved.name, name_kind=resolved.kind, read_as=list(resolved.read_as))
+    if resolved.live is not None:
+        view["live_by_name"] = resolved.live
+    if resolved.suggestion is not None:
+        view["suggestion"] = resolved.suggestion
     first = cycles[0].get("start")
     if first is not None:
         view["days_from_first_day1"] = (date - dt.date.fromisoformat(first)).days
