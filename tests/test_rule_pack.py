@@ -7,6 +7,7 @@ oracle ``blinacheck test`` runs.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -291,3 +292,30 @@ def test_vaccine_vocabulary_reads_spellings() -> None:
     # every alias and ambiguous reading names a vaccine of the table
     assert set(vaccines.ALIASES.values()) <= set(vaccines.VACCINES)
     assert {v for names in vaccines.AMBIGUOUS.values() for v in names} <= set(vaccines.VACCINES)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value)
+
+
+def test_every_parameter_is_documented(builtin_rules: RuleSet) -> None:
+    """docs/configuration.md lists every parameter of every built-in rule with its default, in
+    the rule's row of its parameter table (a new or changed parameter fails until documented)."""
+    text = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `([a-z0-9-]+)` \| (.*) \|$", text, flags=re.MULTILINE)
+    }
+    for rule in builtin_rules.rules:
+        if not rule.params:
+            assert rule.id not in rows, f"{rule.id} has no parameters"
+            continue
+        assert rule.id in rows, f"docs/configuration.md does not list {rule.id}'s parameters"
+        for name, value in rule.params.items():
+            assert f"`{name} = {_toml(value)}`" in rows[rule.id], f"{rule.id}: {name}"
