@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -181,6 +179,8 @@ def fetch(entry: str) -> tuple[Any, Blobs] | None:
             data = handle.read()
     except OSError:
         return None
+    import json
+
     try:
         magic, stored_key, checksum, body = data.split(b"\n", 3)
         if (
@@ -242,6 +242,9 @@ def write_pending() -> None:
 
 
 def _write(folder: Path, entry: str, payload: tuple[Any, Blobs]) -> None:
+    import json
+    import tempfile  # here: a run that writes nothing does not import it (a few ms)
+
     data, blobs = payload
     head = json.dumps({"blobs": [len(b) for b in blobs.items], "data": data}).encode("utf-8")
     body = b"".join([len(head).to_bytes(8, "little"), head, *blobs.items])
