@@ -67,11 +67,26 @@ def _output_failed(exc: OSError) -> NoReturn:
 INTERRUPTED = 130  # exit code after Ctrl-C
 
 
+# pydantic looks for plugins (the entry points of every installed distribution) when it builds
+# its first validator; no plugin has any use for blinacheck's own models. A command turns the
+# search off for its run (unless the variable is set already: PYDANTIC_DISABLE_PLUGINS= with an
+# empty value keeps plugins on) and removes the variable again when it ends, so that a program
+# calling main() in-process gets its environment back; --jobs workers inherit it.
+_NO_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
+
+
 class LazyGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         if sys.stdout is None:
             sys.stdout = _ClosedOutput()
-        return super().main(*args, **kwargs)
+        added = _NO_PLUGINS not in os.environ
+        if added:
+            os.environ[_NO_PLUGINS] = "__all__"
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            if added:
+                os.environ.pop(_NO_PLUGINS, None)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -44,3 +44,53 @@ def test_one_plan_lint_imports_no_multiprocessing() -> None:
 def test_jobs_two_on_one_plan_imports_no_multiprocessing() -> None:
     # one file is one process whatever --jobs says
     assert "blinacheck.run.parallel" not in _loaded("lint", "--isolated", "--jobs", "2", PLAN)
+
+
+_PLUGINS_PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+    from blinacheck.cli import main
+    try:
+        main(sys.argv[1:], standalone_mode=False)
+    except SystemExit:
+        pass
+    from pydantic.plugin import _loader
+    print(json.dumps([_loader._plugins is None, os.environ.get("PYDANTIC_DISABLE_PLUGINS")]),
+          file=sys.stderr)
+    """
+)
+
+
+def _plugin_search(env: dict[str, str]) -> list[object]:
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-c", _PLUGINS_PROBE, "lint", "--isolated", PLAN],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    found: list[object] = json.loads(result.stderr.strip().splitlines()[-1])
+    return found
+
+
+def test_a_command_skips_pydantic_plugin_search_and_restores_the_environment() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    result = subprocess.run(
+        [sys.executable, "-c", _PLUGINS_PROBE, "lint", "--isolated", PLAN],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    # no search for plugins was made, and the variable is gone after the command
+    assert json.loads(result.stderr.strip().splitlines()[-1]) == [True, None]
+
+
+def test_a_users_own_plugin_setting_is_kept() -> None:
+    # An empty value keeps plugins on: pydantic searches, and the value is left as it was.
+    assert _plugin_search({"PYDANTIC_DISABLE_PLUGINS": ""}) == [False, ""]
+    assert _plugin_search({"PYDANTIC_DISABLE_PLUGINS": "logfire"}) == [False, "logfire"]
