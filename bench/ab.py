@@ -10,7 +10,8 @@ the ratio new/old. ``--instructions`` counts the instructions of one run of each
 (valgrind's callgrind: deterministic, for changes too small for wall time). Paths in ARGS must
 be absolute: the commands run in the temporary folder, so that neither tree is shadowed by the
 current one (``-m`` puts it first on sys.path). The levers in docs/performance.md were
-measured this way.
+measured this way. Bytecode is cached in a temporary folder (``PYTHONPYCACHEPREFIX``), as an
+installed package has it.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def main() -> None:
     given = argv[argv.index("--") + 1 :] if "--" in argv else []
     options = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     args = given or ["lint", "--isolated", str(TYPICAL)]
-    env = dict(os.environ)
+    # Bytecode cached as for an installed package (pip compiles it), in a folder of this run,
+    # never in the trees: with PYTHONDONTWRITEBYTECODE every run would compile every module.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="blinacheck-ab-pycache-")
     trees = {"old": str(Path(options.old).resolve()), "new": str(Path(options.new).resolve())}
     if options.instructions:
         for tree in trees.values():  # the .pyc files, and the rule cache if it is on
