@@ -322,3 +322,33 @@ def test_the_command_line_caches_outside_the_checked_folder(tmp_path: Path) -> N
     assert json.loads(plain.stdout)
     assert sorted(os.listdir(plans)) == before
     assert sorted(os.listdir(tmp_path)) == ["cache", "plans"]
+
+
+def _runtime_forms(data: Any) -> int:
+    programs = []
+    for rule in data["rules"]:
+        programs += [rule["when"], *(case[0] for case in rule["severity_cases"])]
+        programs += [expression for _, expression in rule["message"] if expression is not None]
+    return sum(len(program["runtime"]) for program in programs)
+
+
+def test_parallel_workers_read_the_cache_and_keep_what_they_compiled(tmp_path: Path) -> None:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for plan in sorted(EXAMPLES.glob("*.yaml")):
+        (plans / plan.name).write_bytes(plan.read_bytes())
+    folder = tmp_path / "cache"
+    env = {"BLINACHECK_CACHE_DIR": str(folder)}
+    args = ("lint", "--isolated", "--format", "json", "--jobs", "2", str(plans))
+    first = run_blinacheck(*args, env=env, cwd=tmp_path)
+    rule_cache.enable(folder)
+    try:
+        _, data, _ = stored(folder)
+    finally:
+        rule_cache.disable()
+    # The main process evaluated nothing; the workers' runtime forms were kept at their exit.
+    assert _runtime_forms(data) > 0
+    again = run_blinacheck(*args, env=env, cwd=tmp_path)
+    plain = run_blinacheck(*args, "--no-cache", env=env, cwd=tmp_path)
+    assert first.stdout == again.stdout == plain.stdout
+    assert first.returncode == again.returncode == plain.returncode

@@ -9,11 +9,13 @@ its initializer, with :func:`build_ruleset`. Whatever the configuration did to t
 
 from __future__ import annotations
 
+import multiprocessing.util
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..engine import rule_cache
 from ..engine.ruleset import RuleSet, builtin_rule_files, compile_sources
 from ..results.files import FileResult
 from ..results.findings import Severity
@@ -97,7 +99,15 @@ def build_ruleset(spec: RuleSetSpec) -> RuleSet:
 _worker: dict[str, Any] = {}
 
 
-def _init(spec: RuleSetSpec, max_bytes: int) -> None:
+def _init(spec: RuleSetSpec, max_bytes: int, cache: str | None) -> None:
+    # The rule cache as in the main process (a spawned worker inherits nothing): the worker
+    # reads its rules from it, and at its exit keeps the runtime forms it compiled for the
+    # plans it linted, for the next run's workers and one-file runs.
+    if cache is not None:
+        rule_cache.enable(cache)
+        multiprocessing.util.Finalize(None, rule_cache.write_pending, exitpriority=10)
+    else:
+        rule_cache.disable()
     _worker["ruleset"] = build_ruleset(spec)
     _worker["max_bytes"] = max_bytes
     collect_rarely()
@@ -113,5 +123,10 @@ def lint_files(
 ) -> Iterator[FileResult]:
     """Results in the order of ``files``; a PathError in a worker is raised here, in order."""
     chunksize = max(1, min(64, len(files) // (jobs * 8)))
-    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(spec, max_bytes)) as pool:
+    # A rule set this process compiled is written to the rule cache now, so that the workers
+    # read it instead of compiling it again each.
+    rule_cache.write_pending()
+    folder = rule_cache.directory()
+    cache = str(folder) if folder is not None else None
+    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(spec, max_bytes, cache)) as pool:
         yield from pool.map(_lint_one, files, chunksize=chunksize)
