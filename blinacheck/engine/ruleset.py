@@ -38,9 +38,7 @@ _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 
 class _Model(BaseModel):
-    # Built on the first rule file validated: a run that reads its rules from the rule cache
-    # never validates one, and does not pay for building these validators.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _web_address(value: Any) -> Any:
