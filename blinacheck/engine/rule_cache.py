@@ -243,7 +243,7 @@ def write_pending() -> None:
 
 def _write(folder: Path, entry: str, payload: tuple[Any, Blobs]) -> None:
     import json
-    import tempfile  # here: a run that writes nothing does not import it (a few ms)
+    import tempfile  # only here: a run that writes nothing need not import it
 
     data, blobs = payload
     head = json.dumps({"blobs": [len(b) for b in blobs.items], "data": data}).encode("utf-8")
