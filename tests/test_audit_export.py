@@ -37,13 +37,15 @@ def test_csv_export(tmp_path: Path) -> None:
     assert out.read_bytes().decode("utf-8") == (
         HEADER
         + "blinacheck-order-sign,3d5e1c1a-0f43-4b5c-9a51-1f1e9c9b2a01,true,it-on-infusion-day-1,"
-        'critical,"Intrathecal chemotherapy on Day 1 of cycle 1, the infusion\'s first day",'
+        "critical,Intrathecal chemotherapy on the first day of the infusion,"
         "2026-03-02T09:00:00+00:00,overridden,patient-specific,"
-        "https://blinacheck.example/override-reasons,Discussed with the attending,[],"
+        "https://blinacheck.example/override-reasons,"
+        '"Discussed with the attending, IT stays on Day 1",[],'
         "2026-03-02T09:05:00+00:00,2026-03-02T09:15:00+00:00\r\n"
         "blinacheck-order-sign,7a2b9f40-5c11-4e0e-8d7c-2b6f3e4d5a02,true,premedication-missing,"
-        "warning,No premedication before the first dose,2026-03-02T09:00:01+00:00,accepted,,,,"
-        '"[""move-it-to-day-8""]",2026-03-02T09:06:00+00:00,2026-03-02T09:15:00+00:00\r\n'
+        "warning,Required corticosteroid premedication missing,"
+        "2026-03-02T09:00:01+00:00,accepted,,,,"
+        '"[""c2a1e3f0-8b7d-4c55-9e2a-5d1f0b3c4a03""]",2026-03-02T09:06:00+00:00,2026-03-02T09:15:00+00:00\r\n'
     )
 
 

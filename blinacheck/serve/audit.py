@@ -7,8 +7,8 @@ and ``postgresql://user@host:port/db`` for several service instances behind a lo
 opens the log, safely at the same time. Every write is committed before the call returns, so
 nothing is lost when the service stops.
 
-No patient data is stored: a card's rule, indicator and summary (the rule's message, which
-names days and doses, never a patient), and the EHR's feedback on it. The only free text is the
+No patient data is stored: a card's uuid, rule, indicator and summary (the service records
+the rule's title), and the EHR's feedback on it. The only free text is the
 clinician's override comment (docs/cds-hooks.md, "The audit log").
 """
 
