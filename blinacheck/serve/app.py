@@ -206,7 +206,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 def _route(path: str) -> str:
     """The route template of a path, for the logs (never the raw path: it is the client's)."""
     parts = path.strip("/").split("/")
-    if path in ("/", "/healthz", "/cds-services"):
+    if path in ("/", "/report", "/healthz", "/cds-services"):
         return path
     if parts[0] == "cds-services" and len(parts) in (2, 3):
         known = parts[1] in discovery.SERVICES
