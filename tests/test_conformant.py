@@ -25,6 +25,7 @@ EXPECTED: dict[str, list[tuple[str, str, int]]] = {
     "rr-older-adult-72-cycles-1-2.yaml": [("neurotoxicity-risk-factors", "info", 12)],
     "rr-child-cycles-1-2.yaml": [],
     "rr-child-eu-premedication-cycles-1-2.yaml": [],
+    "rr-infant-cycles-1-2.yaml": [],
     "mrd-positive-adult-cycles-1-4.yaml": [],
     "mrd-positive-older-adult-68-cycles-1-2.yaml": [
         ("neurotoxicity-risk-factors", "info", 12),

@@ -199,13 +199,16 @@ def test_label_plans_have_no_error_or_warning(path: Path, builtin_rules: RuleSet
 
 
 def _band(age: float) -> str:
+    if age < 1:
+        return "infant"
     return "child" if age < 18 else "older adult" if age >= 65 else "adult"
 
 
 def test_label_plans_cover_each_indication(builtin_rules: RuleSet) -> None:
     """A label plan for every indication and age band (tests/test_conformant.py lists what
-    each gives): children under 45 kg dosed per m2, adults, and patients of 65 or more in the
-    indications whose label schedules differ for them in risk (R/R, MRD-positive)."""
+    each gives): infants and children under 45 kg dosed per m2, adults, and patients of 65
+    or more in the indications whose label schedules differ for them in risk (R/R,
+    MRD-positive)."""
     covered = set()
     for path in LABEL_PLANS:
         tl = lint_file(str(path), builtin_rules).timeline
@@ -215,6 +218,7 @@ def test_label_plans_cover_each_indication(builtin_rules: RuleSet) -> None:
             assert weight < 45 and all(s["per_m2"] for c in tl.cycles for s in c["steps"])
         covered.add((tl.plan["indication"], _band(age)))
     assert covered == {
+        ("relapsed-refractory", "infant"),
         ("relapsed-refractory", "child"),
         ("relapsed-refractory", "adult"),
         ("relapsed-refractory", "older adult"),
