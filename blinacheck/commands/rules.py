@@ -8,6 +8,7 @@ or ``--check FILE``.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -104,13 +105,37 @@ def generated_page(output_format: str, rule_dirs: tuple[str, ...], builtin: bool
     return catalogue.render(ruleset, command=command)
 
 
-def check(page: str, text: str, again: str) -> None:
-    """Exit 1, saying how to regenerate it, when the file ``page`` differs from ``text``."""
+# A page holding the field reference between these markers (docs/rules.md) gets only that
+# block written or checked; any other file is the whole reference.
+_FIELDS_BLOCK = re.compile(r"(<!-- fields:start[^>]*-->\n)(.*?)(<!-- fields:end -->)", re.DOTALL)
+
+
+def _read(page: str) -> str | None:
     try:
         with open(page, encoding="utf-8") as handle:
-            current = handle.read()
+            return handle.read()
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         fail(f"{page}: cannot read: {exc.strerror or exc}")
+
+
+def placed(output_format: str, text: str, current: str | None) -> str:
+    """What the file should hold: ``text``, or, for the field reference and a page with its
+    markers, that page with the block between them replaced."""
+    if output_format != "fields" or current is None:
+        return text
+    block = _FIELDS_BLOCK.search(current)
+    if block is None:
+        return text
+    return current[: block.start(2)] + text + current[block.end(2) :]
+
+
+def check(page: str, text: str, again: str) -> None:
+    """Exit 1, saying how to regenerate it, when the file ``page`` differs from ``text``."""
+    current = _read(page)
+    if current is None:
+        fail(f"{page}: cannot read: No such file or directory")
     if current != text:
         click.echo(f"{page} is out of date; regenerate it: {again} -o {page}", err=True)
         sys.exit(EXIT_FINDINGS)
@@ -159,11 +184,10 @@ def command(
     if output_format in GENERATED:
         text = generated_page(output_format, rule_dirs, not no_builtin_rules)
         if check_file:
-            check(
-                check_file, text, generator_command(output_format, rule_dirs, not no_builtin_rules)
-            )
+            again = generator_command(output_format, rule_dirs, not no_builtin_rules)
+            check(check_file, placed(output_format, text, _read(check_file)), again)
             return
-        emit(text, output)
+        emit(placed(output_format, text, _read(output) if output else None), output)
         return
     ruleset = load_rules(rule_dirs, not no_builtin_rules)
     if output_format == "json":
