@@ -10,7 +10,8 @@ Prints these tables (docs/performance.md shows one run and says what the numbers
    ``blinacheck schema`` prints) on the same file;
 2. batch: files per second for a folder of generated plans (2,000 by default) with ``--jobs 1``
    and ``--jobs 2``, against merely parsing the same files with PyYAML's C loader (the floor for
-   any YAML linter in Python, measured in one process without start-up);
+   any YAML linter in Python, measured in one process without start-up), with the CPU time of
+   each run (main process and workers), which load from other jobs changes little;
 3. scaling: time per plan for plans of 1, 5, 10 and 20 cycles (20 is the format's limit; a
    100-cycle plan is refused as implausible, and its time is shown too);
 4. 100 extra institution rules (generated into a temporary folder): start-up with them, and the
@@ -57,6 +58,37 @@ TYPICAL = REPO / "examples" / "adult-rr-cycles-1-2.yaml"
 def tool(name: str) -> str:
     path = BIN / name
     return str(path) if path.exists() else name
+
+
+def _burn(count: int) -> int:
+    total = 0
+    for number in range(count):
+        total += number
+    return total
+
+
+def free_cores() -> float:
+    """How many CPU-bound processes the machine runs at once right now (2.0 on two idle cores,
+    1.0 when another job takes one of two): the figures below depend on it."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    _burn(5_000_000)
+    alone = time.perf_counter() - started
+    with multiprocessing.Pool(2) as pool:
+        pool.map(_burn, [1])  # the pool started
+        started = time.perf_counter()
+        pool.map(_burn, [5_000_000, 5_000_000])
+        both = time.perf_counter() - started
+    return 2 * alone / both
+
+
+def cpu_seconds() -> float:
+    """CPU time of every child process that has ended (a lint's workers included)."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def wall(command: list[str], runs: int, cwd: Path | None = None) -> list[float]:
@@ -143,14 +175,17 @@ def batch(count: int, runs: int, work: Path) -> dict[str, float]:
     folder = work / "batch"
     paths = generate.write(str(folder), count, seed=6)
     lint = [tool("blinacheck"), "lint", "--isolated", "--format", "json"]
-    times = interleaved(
-        {
-            "jobs1": [*lint, "--jobs", "1", str(folder)],
-            "jobs2": [*lint, "--jobs", "2", str(folder)],
-        },
-        runs,
-    )
-    return {"files": count, **times, "floor": parse_floor(paths, runs)}
+    commands = {
+        "jobs1": [*lint, "--jobs", "1", str(folder)],
+        "jobs2": [*lint, "--jobs", "2", str(folder)],
+    }
+    times = interleaved(commands, runs)
+    cpu = {}
+    for name, command in commands.items():  # CPU time: what the run costs, whatever the load
+        before = cpu_seconds()
+        wall(command, 1)
+        cpu[f"{name} cpu"] = cpu_seconds() - before
+    return {"files": count, **times, **cpu, "floor": parse_floor(paths, runs)}
 
 
 def _lint_in_process(ruleset: Any) -> Callable[[bytes], Any]:
@@ -436,6 +471,7 @@ def main() -> None:
     files = 500 if args.quick else args.files
     skip = set(args.skip.split(","))
     print(f"machine: {machine()}")
+    print(f"free cores: {free_cores():.1f} (two CPU-bound processes at once against one by one)")
     print(f"command: python bench/run.py{' --quick' if args.quick else ''}\n")
     with tempfile.TemporaryDirectory(prefix="blinacheck-bench-") as tmp:
         work = Path(tmp)
@@ -459,7 +495,7 @@ def main() -> None:
         result = batch(files, batch_runs, work)
         count = result["files"]
         print(f"\n2. batch, {count:,} generated plans, median of {batch_runs} runs")
-        print(f"   {'what':<34} {'seconds':>8} {'files/s':>9} {'vs floor':>9}")
+        print(f"   {'what':<34} {'seconds':>8} {'files/s':>9} {'vs floor':>9} {'CPU s':>7}")
         floor = result["floor"]
         for name, key in (
             ("blinacheck lint --jobs 1", "jobs1"),
@@ -467,7 +503,11 @@ def main() -> None:
             ("PyYAML CSafeLoader parse (floor)", "floor"),
         ):
             seconds = result[key]
-            print(f"   {name:<34} {seconds:>8.2f} {count / seconds:>9.0f} {seconds / floor:>8.2f}x")
+            cpu = result.get(f"{key} cpu", seconds)
+            print(
+                f"   {name:<34} {seconds:>8.2f} {count / seconds:>9.0f} {seconds / floor:>8.2f}x"
+                f" {cpu:>7.2f}"
+            )
 
         print("\n3. scaling, one plan linted in-process, median of 30 runs")
         print(f"   {'cycles':>6} {'ms/plan':>9} {'ms/cycle':>9}  outcome")
