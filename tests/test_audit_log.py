@@ -234,7 +234,7 @@ def test_instances_starting_together_all_open_the_log(audit_url: str) -> None:
 
 
 def columns_of(url: str) -> dict[str, list[str]]:
-    tables = ("blinacheck_cards", "blinacheck_feedback")
+    tables = ("blinacheck_cards", "blinacheck_feedback", "blinacheck_token_ids")
     if url.startswith("sqlite:///"):
         import sqlite3
 
@@ -274,6 +274,8 @@ def test_the_schema_has_no_place_for_patient_data(audit_url: str) -> None:
             "outcome_timestamp",
             "received_at",
         ],
+        # the jti of accepted bearer tokens until they expire (the EHR's, not the patient's)
+        "blinacheck_token_ids": ["issuer", "jti", "expires"],
     }
 
 
@@ -343,3 +345,42 @@ def test_a_dropped_postgresql_connection_is_made_anew(request: pytest.FixtureReq
 def test_feedback_with_another_outcome_is_refused() -> None:
     with pytest.raises(ValueError, match="outcome must be one of accepted, overridden"):
         FeedbackEntry("c", "ignored", None, None, None, (), "2026-03-02T09:00:00Z")
+
+
+FIRST_USE = (
+    "import sys\n"
+    "from blinacheck.serve.audit import open_audit_log\n"
+    "log = open_audit_log(sys.argv[1])\n"
+    "print(log.first_use('https://ehr.example.org', sys.argv[2], float(sys.argv[3])))\n"
+    "log.close()\n"
+)
+
+
+def test_a_token_id_is_first_used_once_across_processes(audit_url: str) -> None:
+    """The replay check the service's workers share (serve/tokens.py): a jti recorded by one
+    process is a replay in another; an expired one is forgotten."""
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with open_audit_log(audit_url, clock=lambda: now) as log:
+        expires = now.timestamp() + 300
+        assert log.first_use("https://ehr.example.org", "jti-1", expires) is True
+        assert log.first_use("https://ehr.example.org", "jti-1", expires) is False
+        assert log.first_use("https://other.example.org", "jti-1", expires) is True
+        # long expired (more than the 60 s kept past exp): forgotten at the next use
+        assert log.first_use("https://ehr.example.org", "old", now.timestamp() - 3600) is True
+
+    def in_new_process(jti: str, expires: float) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_USE, audit_url, jti, str(expires)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    future = datetime.now(UTC).timestamp() + 300
+    assert in_new_process("jti-2", future) == "True"
+    assert in_new_process("jti-2", future) == "False"
+    with open_audit_log(audit_url) as log:
+        assert log.first_use("https://ehr.example.org", "jti-2", future) is False
+        assert log.first_use("https://ehr.example.org", "old", 0.0) is True  # it was pruned

@@ -55,7 +55,15 @@ def create_app(config: ServeConfig) -> FastAPI:
         audit_log = open_audit_log(config.audit_database)
     except AuditLogError as exc:
         raise ConfigError(str(exc)) from None
-    verifier = Verifier(config.trusted_issuers, config.fetch_timeout_seconds)
+
+    def first_use(issuer: str, jti: str, expires: float) -> bool:
+        try:
+            return audit_log.first_use(issuer, jti, expires)
+        except AuditLogError as exc:
+            logs.event("audit-failed", logging.ERROR, error=type(exc).__name__)
+            raise TokenError("the token's jti cannot be checked against the audit log") from None
+
+    verifier = Verifier(config.trusted_issuers, config.fetch_timeout_seconds, first_use)
 
     def base_url(request: Request) -> str:
         return config.public_url or str(request.base_url).rstrip("/")

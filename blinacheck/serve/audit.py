@@ -18,6 +18,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -161,6 +162,14 @@ _TABLES = (
         received_at TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS blinacheck_feedback_card ON blinacheck_feedback (card)",
+    # The jti of every bearer token accepted, until it expires: a token replayed to another
+    # worker or instance sharing the log is refused there too (tokens.Verifier).
+    """CREATE TABLE IF NOT EXISTS blinacheck_token_ids (
+        issuer TEXT NOT NULL,
+        jti TEXT NOT NULL,
+        expires REAL NOT NULL,
+        PRIMARY KEY (issuer, jti)
+    )""",
 )
 
 # Cards with each of their feedbacks (or none), then feedback about no card the log knows.
@@ -236,6 +245,22 @@ class AuditLog:
             if card not in known:
                 _log.warning("feedback about card %s, which this audit log never issued", card)
 
+    def first_use(self, issuer: str, jti: str, expires: float) -> bool:
+        """Record that a token with this ``jti`` from ``issuer`` was accepted; False if one was
+        already recorded (a replay), by this process or any other sharing the log. Tokens past
+        their expiry are forgotten (they are refused for their ``exp`` anyway)."""
+        p = self._db.placeholder
+        now = self._clock().timestamp()
+        self._db.execute(
+            [(f"DELETE FROM blinacheck_token_ids WHERE expires < {p}", [(now - 60.0,)])]
+        )
+        inserted = self._db.query(
+            "INSERT INTO blinacheck_token_ids (issuer, jti, expires) "
+            f"VALUES ({p}, {p}, {p}) ON CONFLICT (issuer, jti) DO NOTHING RETURNING jti",
+            (issuer, jti, float(expires)),
+        )
+        return bool(inserted)
+
     def _known(self, cards: Sequence[str]) -> set[str]:
         p = self._db.placeholder
         found: set[str] = set()
@@ -297,7 +322,7 @@ class _SQLite:
             self._conn = sqlite3.connect(
                 path, timeout=30, check_same_thread=False, isolation_level=None
             )
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            _wal(self._conn)
             self._conn.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
             raise AuditLogError(f"audit log database {path}: cannot open it: {exc}") from None
@@ -334,6 +359,25 @@ class _SQLite:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Switch to the WAL journal. SQLite answers "database is locked" at once, without waiting
+    for its busy timeout, while another process switches the same new file (several workers
+    starting together): wait and try again, up to ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    pause = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _check_tables(backend: _Backend, name: str) -> None:

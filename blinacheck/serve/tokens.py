@@ -11,8 +11,10 @@ A token is accepted only if all of this holds:
   must be an RSA or EC key of the algorithm's family;
 - ``aud`` is the URL of the endpoint called (``public-url`` + path, else the URL requested);
 - ``exp``, ``iat`` and ``jti`` are present and it has not expired (30 s leeway for clocks);
-- its ``jti`` has not been seen from that issuer before it expires (an in-memory cache, one
-  per process, bounded: when full, the entries expiring soonest go first).
+- its ``jti`` has not been seen from that issuer before it expires: by this process (an
+  in-memory cache, bounded: when full, the entries expiring soonest go first), nor by any
+  other worker or instance sharing the audit log (``replay_store``: the log's
+  ``first_use``, which records each accepted jti until it expires).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -43,10 +45,21 @@ class TokenError(Exception):
     """Why a token is refused (answered with 401; the reason is the service's own words)."""
 
 
+# (issuer, jti, exp) -> True the first time, False for a jti recorded before; raises
+# TokenError when it cannot tell (the token is then refused: replay protection fails closed).
+ReplayStore = Callable[[str, str, float], bool]
+
+
 class Verifier:
-    def __init__(self, issuers: Sequence[TrustedIssuer], timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        issuers: Sequence[TrustedIssuer],
+        timeout: float = 5.0,
+        replay_store: ReplayStore | None = None,
+    ) -> None:
         self.issuers = {i.iss: i for i in issuers}
         self.timeout = timeout
+        self.replay_store = replay_store
         self._lock = threading.Lock()
         self._seen: dict[tuple[str, str], float] = {}
         self._files: dict[str, tuple[tuple[int, int], list[dict[str, Any]]]] = {}
@@ -117,6 +130,8 @@ class Verifier:
             while len(self._seen) >= MAX_SEEN:
                 del self._seen[min(self._seen, key=self._seen.__getitem__)]
             self._seen[(iss, jti)] = float(exp)
+        if self.replay_store is not None and not self.replay_store(iss, jti, float(exp)):
+            raise TokenError("jti already used (a replayed token)")
 
     def _key(self, issuer: TrustedIssuer, header: dict[str, Any], alg: str) -> Any:
         jku = header.get("jku")
