@@ -15,8 +15,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,39 @@ def hook_request(name: str) -> dict[str, Any]:
     """A request body from tests/cds_hooks/."""
     data: dict[str, Any] = json.loads((HOOKS / name).read_text(encoding="utf-8"))
     return data
+
+
+class JsonServer:
+    """A loopback HTTP server that answers a GET of a known path with its JSON (404 for any
+    other) and records each request's path and Authorization header: an EHR's FHIR server or
+    its JWK Set, for the service to fetch from."""
+
+    def __init__(self, answers: dict[str, Any], content_type: str = "application/json") -> None:
+        self.seen: list[tuple[str, str | None]] = []
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = urllib.parse.unquote(self.path)
+                seen.append((path, self.headers.get("Authorization")))
+                found = answers.get(path)
+                body = json.dumps(found if found is not None else {}).encode()
+                self.send_response(200 if found is not None else 404)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 @dataclass

@@ -4,38 +4,20 @@ can export on a machine without the [serve] extra's web stack."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 from blinacheck.serve.audit import open_audit_log
 
 from .conftest import EXAMPLES
-
-_PROBE = textwrap.dedent(
-    """
-    import json, sys
-    from blinacheck.cli import main
-    try:
-        main(sys.argv[1:], standalone_mode=False)
-    except SystemExit:
-        pass
-    loaded = sorted(m for m in sys.modules if m.split(".")[0] in
-        ("psycopg", "fastapi", "starlette", "uvicorn", "httpx", "jwt")
-        or m.startswith("blinacheck.serve"))
-    print(json.dumps(loaded), file=sys.stderr)
-    """
-)
+from .loaded_modules import loaded_by
 
 
 def _loaded(*args: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=60
+    return loaded_by(
+        *args,
+        packages=("psycopg", "fastapi", "starlette", "uvicorn", "httpx", "jwt"),
+        prefixes=("blinacheck.serve",),
     )
-    loaded: list[str] = json.loads(result.stderr.strip().splitlines()[-1])
-    return loaded
 
 
 def test_lint_imports_no_service_code() -> None:

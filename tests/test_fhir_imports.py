@@ -3,34 +3,22 @@ pre-commit hook does not grow; a FHIR file loads them."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
-
 from .conftest import EXAMPLES
+from .loaded_modules import loaded_by
 
-_PROBE = textwrap.dedent(
-    """
-    import json, sys
-    from blinacheck.cli import main
-    try:
-        main([sys.argv[1]] + sys.argv[2:], standalone_mode=False)
-    except SystemExit:
-        pass
-    loaded = sorted(m for m in sys.modules if m.startswith(("fhir", "blinacheck.read.fhir.",
-        "blinacheck.run.fhir", "blinacheck.read.jsonpos", "blinacheck.plan.to_fhir")))
-    print(json.dumps(loaded), file=sys.stderr)
-    """
+# fhir.resources and fhir_core, and blinacheck's FHIR reading and writing
+_FHIR = (
+    "fhir",
+    "blinacheck.read.fhir.",
+    "blinacheck.run.fhir",
+    "blinacheck.read.jsonpos",
+    "blinacheck.plan.to_fhir",
+    "blinacheck.plan.to_plandefinition",
 )
 
 
 def _loaded(*args: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, timeout=60
-    )
-    loaded: list[str] = json.loads(result.stderr.strip().splitlines()[-1])
-    return loaded
+    return loaded_by(*args, prefixes=_FHIR)
 
 
 def test_yaml_lint_imports_no_fhir_code() -> None:

@@ -314,9 +314,8 @@ def test_region_ends_where_the_entry_ends(sarif_validator: jsonschema.protocols.
     ]
 
 
-# A cycle with no hospital days and no premedication: both findings are about the cycle, a
-# block mapping that starts where its first key (`cycle`) does, so its extent is not certain.
-BLOCK_PLAN = """\
+# The head of both plans: an adult on relapsed/refractory cycle 1 from 9 March.
+_HEAD = """\
 blinacheck: 1
 indication: relapsed-refractory
 patient: {age_years: 45, weight_kg: 70}
@@ -324,27 +323,30 @@ cycles:
   - cycle: 1
     start: 2026-03-09
     infusion:
+"""
+# A cycle with no hospital days and no premedication: both findings are about the cycle, a
+# block mapping that starts where its first key (`cycle`) does, so its extent is not certain.
+BLOCK_PLAN = (
+    _HEAD
+    + """\
       - {days: 1-7, dose: 9 mcg/day}
       - {days: 8-28, dose: 28 mcg/day}
     intrathecal:
       - {day: 8, drugs: [methotrexate], dose: 15 mg}
 """
+)
 
 # No step-up, and a misspelt premedication with a non-ASCII letter (columns count code points).
-KEY_PLAN = """\
-blinacheck: 1
-indication: relapsed-refractory
-patient: {age_years: 45, weight_kg: 70}
-cycles:
-  - cycle: 1
-    start: 2026-03-09
-    infusion:
+KEY_PLAN = (
+    _HEAD
+    + """\
       - days: 1-28
         dose: "28 mcg/day"
     premedication:
       - {day: 1, drug: dexaméthasone, dose: 20 mg, minutes_before: 60}
     hospitalization: 1-9
 """
+)
 
 
 def test_no_region_end_for_a_block_mapping(tmp_path: Path) -> None:

@@ -4,10 +4,7 @@ token, only when that server is on the allow-list; any other server is never con
 from __future__ import annotations
 
 import json
-import threading
-import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +13,13 @@ import pytest
 
 from blinacheck.serve.discovery import PREFETCH
 
-from .serve_server import hook_request, running
+from .serve_server import JsonServer, hook_request, running
 
 SIGN = "/cds-services/blinacheck-order-sign"
 TOKEN = "ehr-access-token-123"
 
 
-class FhirServer:
+class FhirServer(JsonServer):
     """A loopback FHIR server answering the discovery's prefetch queries from the fixture."""
 
     def __init__(self) -> None:
@@ -31,32 +28,8 @@ class FhirServer:
             "/r4/" + PREFETCH[key].replace("{{context.patientId}}", "pat-7"): prefetch[key]
             for key in PREFETCH
         }
-        self.seen: list[tuple[str, str | None]] = []
-        seen = self.seen
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = urllib.parse.unquote(self.path)
-                seen.append((path, self.headers.get("Authorization")))
-                found = answers.get(path)
-                body = json.dumps(found if found is not None else {}).encode()
-                self.send_response(200 if found is not None else 404)
-                self.send_header("Content-Type", "application/fhir+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/r4"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(answers, content_type="application/fhir+json")
+        self.url = self.base + "/r4"
 
 
 @pytest.fixture

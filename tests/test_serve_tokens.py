@@ -9,11 +9,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from blinacheck.serve.config import ServeConfig, TrustedIssuer
 from blinacheck.serve.server import check
 
-from .serve_server import Server, hook_request, running
+from .serve_server import JsonServer, Server, hook_request, running
 
 ISSUER = "https://ehr.example.org"
 SIGN = "/cds-services/blinacheck-order-sign"
@@ -44,37 +42,23 @@ def _jwk(key: Any, kid: str, alg: str) -> dict[str, Any]:
     return data
 
 
-class JwksServer:
+class JwksServer(JsonServer):
     """A loopback server of one JWK Set, the issuer's jku."""
 
     def __init__(self, jwks: dict[str, Any]) -> None:
-        body = json.dumps(jwks).encode()
-        self.requests = 0
-        owner = self
+        super().__init__({"/jwks.json": jwks})
+        self.url = self.base + "/jwks.json"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.requests += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/jwks.json"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    @property
+    def requests(self) -> int:
+        return len(self.seen)
 
 
 @pytest.fixture(scope="module")
 def jwks_server() -> Iterator[JwksServer]:
     served = JwksServer({"keys": [_jwk(JKU_KEY, "jku-1", "ES384")]})
     yield served
-    served.httpd.shutdown()
-    served.httpd.server_close()
+    served.close()
 
 
 @pytest.fixture(scope="module")
