@@ -7,7 +7,6 @@ oracle ``blinacheck test`` runs.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from blinacheck import ruletest
 from blinacheck.engine.ruleset import Rule, RuleSet
+from blinacheck.policy.config import toml_value
 from blinacheck.results.findings import Severity
 from blinacheck.run.lint import lint_file, lint_text
 
@@ -298,16 +298,6 @@ def test_vaccine_vocabulary_reads_spellings() -> None:
     assert {v for names in vaccines.AMBIGUOUS.values() for v in names} <= set(vaccines.VACCINES)
 
 
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return repr(value)
-
-
 def test_every_parameter_is_documented(builtin_rules: RuleSet) -> None:
     """docs/configuration.md lists every parameter of every built-in rule with its default, in
     the rule's row of its parameter table (a new or changed parameter fails until documented)."""
@@ -322,4 +312,4 @@ def test_every_parameter_is_documented(builtin_rules: RuleSet) -> None:
             continue
         assert rule.id in rows, f"docs/configuration.md does not list {rule.id}'s parameters"
         for name, value in rule.params.items():
-            assert f"`{name} = {_toml(value)}`" in rows[rule.id], f"{rule.id}: {name}"
+            assert f"`{name} = {toml_value(value)}`" in rows[rule.id], f"{rule.id}: {name}"

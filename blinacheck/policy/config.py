@@ -374,7 +374,7 @@ def _params(config: ConfigFile, loaded: RuleSet) -> dict[str, dict[str, Any]]:
                 raise config.error(
                     ("params", rule_id, name),
                     f"must be {_kind(declared[name])} like the rule's default "
-                    f"{_toml(declared[name])}, not {_toml(value)}",
+                    f"{toml_value(declared[name])}, not {toml_value(value)}",
                 )
             checked[name] = converted
         result[rule_id] = checked
@@ -395,14 +395,14 @@ def _kind(default: Any) -> str:
     }.get(param_type(default), "a list")
 
 
-def _toml(value: Any) -> str:
+def toml_value(value: Any) -> str:
     """A value as it is written in TOML (true, "text", [1, 2])."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return repr(value) if isinstance(value, int | float) else str(value)
 
 
