@@ -384,3 +384,17 @@ def test_a_token_id_is_first_used_once_across_processes(audit_url: str) -> None:
     with open_audit_log(audit_url) as log:
         assert log.first_use("https://ehr.example.org", "jti-2", future) is False
         assert log.first_use("https://ehr.example.org", "old", 0.0) is True  # it was pruned
+
+
+def test_expired_token_ids_are_deleted_once_a_minute(audit_url: str) -> None:
+    """Each check is one synced write: the delete of expired ids runs at most once a minute
+    per process (a token past its exp is refused for that anyway)."""
+    times = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp()]
+    with open_audit_log(audit_url, clock=lambda: datetime.fromtimestamp(times[0], UTC)) as log:
+        start = times[0]
+        assert log.first_use("https://ehr.example.org", "a", start + 300) is True  # deletes
+        assert log.first_use("https://ehr.example.org", "gone", start - 3600) is True
+        times[0] = start + 30  # within the minute: not deleted yet
+        assert log.first_use("https://ehr.example.org", "gone", start - 3600) is False
+        times[0] = start + 61
+        assert log.first_use("https://ehr.example.org", "gone", start - 3600) is True

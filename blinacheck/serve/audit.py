@@ -190,6 +190,11 @@ ORDER BY sort_time, 2, fid
 """
 
 
+# Expired token ids are deleted at most this often by one process (each delete is a synced
+# write; a token past its exp is refused for that anyway, so a late delete changes nothing).
+_PRUNE_EVERY_SECONDS = 60.0
+
+
 class AuditLog:
     """The audit log of one service instance; safe to share between threads."""
 
@@ -199,6 +204,7 @@ class AuditLog:
         self._db = backend
         self._clock = clock
         self.file = file  # the SQLite file, None for a server
+        self._pruned_at = float("-inf")  # when expired token ids were last deleted
 
     def record_cards(self, service: str, cards: Sequence[IssuedCard]) -> None:
         """Store the cards one response carried (a card stored before is kept as it was)."""
@@ -251,9 +257,11 @@ class AuditLog:
         their expiry are forgotten (they are refused for their ``exp`` anyway)."""
         p = self._db.placeholder
         now = self._clock().timestamp()
-        self._db.execute(
-            [(f"DELETE FROM blinacheck_token_ids WHERE expires < {p}", [(now - 60.0,)])]
-        )
+        if now - self._pruned_at >= _PRUNE_EVERY_SECONDS:  # one write per call, not two
+            self._db.execute(
+                [(f"DELETE FROM blinacheck_token_ids WHERE expires < {p}", [(now - 60.0,)])]
+            )
+            self._pruned_at = now
         inserted = self._db.query(
             "INSERT INTO blinacheck_token_ids (issuer, jti, expires) "
             f"VALUES ({p}, {p}, {p}) ON CONFLICT (issuer, jti) DO NOTHING RETURNING jti",
