@@ -20,10 +20,14 @@ NOT_SHAPING = {
 
 _PROBE = """
 import json, sys
+from pathlib import Path
+import blinacheck
 from blinacheck.engine import ruleset
 ruleset.load([], builtin=True)
-print(json.dumps(sorted(m.__file__ for n, m in sys.modules.items()
-                        if n.startswith("blinacheck") and m.__file__)))
+root = Path(blinacheck.__file__).resolve().parent
+files = [Path(m.__file__).resolve() for n, m in list(sys.modules.items())
+         if n.startswith("blinacheck") and getattr(m, "__file__", None)]
+print(json.dumps(sorted(f.relative_to(root).as_posix() for f in files if f.is_relative_to(root))))
 """
 
 
@@ -32,8 +36,7 @@ def test_every_module_that_compiles_rules_is_in_the_cache_key() -> None:
         [sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120, check=True
     )
     loaded = set()
-    for file in json.loads(result.stdout):
-        relative = file.replace("\\", "/").split("/blinacheck/", 1)[1]
+    for relative in json.loads(result.stdout):  # paths inside the package, wherever installed
         if relative.endswith("__init__.py") and relative != "__init__.py":
             continue  # package markers
         loaded.add(relative)
