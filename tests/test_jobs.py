@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 from pathlib import Path
 from types import ModuleType
@@ -74,6 +75,39 @@ def test_library_jobs_2_equals_jobs_1(folder: Path) -> None:
         if a.document is not None and b.document is not None:
             assert a.document.text == b.document.text
             assert a.document.key_positions == b.document.key_positions  # rebuilt on demand
+
+
+def test_without_timelines_workers_send_findings_only(folder: Path) -> None:
+    # What a format that draws no calendar asks for (lint --format text/json/sarif...): the
+    # same findings, and no timeline to unpickle in the main process.
+    ruleset = load()
+    full = lint_paths([str(folder)], ruleset, jobs=2)
+    lean = lint_paths([str(folder)], ruleset, jobs=2, timelines=False)
+    assert summary(lean) == summary(full)
+    assert sum(r.timeline is not None for r in full.results) > 100
+    assert all(r.timeline is None for r in lean.results)
+    assert [r.document is not None for r in lean.results] == [
+        r.document is not None for r in full.results
+    ]
+
+
+@pytest.mark.parametrize("output_format", ["sarif", "html"])
+def test_cli_reports_that_need_sources_or_calendars_are_identical(
+    folder: Path, output_format: str, tmp_path: Path
+) -> None:
+    # SARIF reads the documents (region ends), html the timelines (the calendar): both the same
+    # from worker processes, where lint sends timelines back for html only.
+    plans = sorted(str(p) for p in (folder / "generated").glob("*.yaml"))[:60]
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"report-{jobs}.{output_format}"
+        run_cli("--format", output_format, "--jobs", jobs, "-o", str(out), *plans)
+        outputs.append(out.read_text(encoding="utf-8"))
+    if output_format == "html":  # its header says when it was made
+        outputs = [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "TIME", o) for o in outputs]
+        # the calendars are drawn: every plan's infusion days
+        assert outputs[0].count('class="day day-infusion') > 60 * 20
+    assert outputs[1] == outputs[0]
 
 
 def test_order_follows_the_paths_given(folder: Path) -> None:

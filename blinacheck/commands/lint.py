@@ -20,6 +20,9 @@ from . import (
 
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3}
 
+# The outputs that draw the calendar, from each result's timeline (the others read findings).
+CALENDAR_FORMATS = ("html", "pdf")
+
 
 class ByteSize(click.ParamType[int, Any]):
     """A size in bytes: 100000, 500KB, 4MiB."""
@@ -195,6 +198,7 @@ def command(
             stdin_name=stdin_filename or "<stdin>",
             baseline=baseline_file,
             write_baseline=write_baseline,
+            timelines=output_format in CALENDAR_FORMATS,
         )
     except (PathError, BaselineError) as exc:
         fail(str(exc))
@@ -202,7 +206,7 @@ def command(
         click.echo(printable(note, keep_newlines=True), err=True)
     color = use_color(sys.stdout) and output_format == "text" and output is None
     record = None
-    if output_format in ("html", "pdf"):
+    if output_format in CALENDAR_FORMATS:
         from ..api import record_context
 
         rows = configuration_rows(

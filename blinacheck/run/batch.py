@@ -21,10 +21,12 @@ def lint_paths(
     only_plans: bool = False,
     jobs: int | None = 1,
     stdin_name: str = "<stdin>",
+    timelines: bool = True,
 ) -> LintReport:
     """Lint files and folders (``-``: standard input, named ``stdin_name`` in the findings).
     ``jobs``: processes to use; None picks (see jobs.auto_jobs). With more than one job the
-    output is identical, in the same order (docs/performance.md).
+    output is identical, in the same order (docs/performance.md). ``timelines=False``: results
+    from worker processes may carry no timeline (for outputs that draw no calendar).
     """
     report = LintReport()
     files = list(discover(list(paths), exclude=exclude, only_plans=only_plans))
@@ -41,7 +43,9 @@ def lint_paths(
         except parallel.NotRebuildable:
             spec = None  # rules compiled from text in memory: one process it is
         if spec is not None:
-            results = parallel.lint_files(files, spec, max_bytes=max_bytes, jobs=jobs)
+            results = parallel.lint_files(
+                files, spec, max_bytes=max_bytes, jobs=jobs, timelines=timelines
+            )
     for (file, _), result in zip(files, results, strict=True):
         if result.is_plan:
             report.results.append(result)

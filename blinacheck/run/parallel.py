@@ -99,7 +99,7 @@ def build_ruleset(spec: RuleSetSpec) -> RuleSet:
 _worker: dict[str, Any] = {}
 
 
-def _init(spec: RuleSetSpec, max_bytes: int, cache: str | None) -> None:
+def _init(spec: RuleSetSpec, max_bytes: int, cache: str | None, timelines: bool) -> None:
     # The rule cache as in the main process (a spawned worker inherits nothing): the worker
     # reads its rules from it, and at its exit keeps the runtime forms it compiled for the
     # plans it linted, for the next run's workers and one-file runs.
@@ -110,23 +110,34 @@ def _init(spec: RuleSetSpec, max_bytes: int, cache: str | None) -> None:
         rule_cache.disable()
     _worker["ruleset"] = build_ruleset(spec)
     _worker["max_bytes"] = max_bytes
+    _worker["timelines"] = timelines
     collect_rarely()
 
 
 def _lint_one(item: tuple[str, bool]) -> FileResult:
     file, explicit = item
-    return lint_file(file, _worker["ruleset"], explicit=explicit, max_bytes=_worker["max_bytes"])
+    result = lint_file(file, _worker["ruleset"], explicit=explicit, max_bytes=_worker["max_bytes"])
+    # Sending the timeline back is most of what the main process pays per result; only the
+    # outputs that draw the calendar (html, pdf) read it.
+    return result if _worker["timelines"] else replace(result, timeline=None)
 
 
 def lint_files(
-    files: list[tuple[str, bool]], spec: RuleSetSpec, *, max_bytes: int, jobs: int
+    files: list[tuple[str, bool]],
+    spec: RuleSetSpec,
+    *,
+    max_bytes: int,
+    jobs: int,
+    timelines: bool = True,
 ) -> Iterator[FileResult]:
-    """Results in the order of ``files``; a PathError in a worker is raised here, in order."""
+    """Results in the order of ``files``; a PathError in a worker is raised here, in order.
+    ``timelines=False``: the results carry no timeline (their findings are the same)."""
     chunksize = max(1, min(64, len(files) // (jobs * 8)))
     # A rule set this process compiled is written to the rule cache now, so that the workers
     # read it instead of compiling it again each.
     rule_cache.write_pending()
     folder = rule_cache.directory()
     cache = str(folder) if folder is not None else None
-    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(spec, max_bytes, cache)) as pool:
+    initargs = (spec, max_bytes, cache, timelines)
+    with ProcessPoolExecutor(jobs, initializer=_init, initargs=initargs) as pool:
         yield from pool.map(_lint_one, files, chunksize=chunksize)

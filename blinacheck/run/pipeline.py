@@ -29,6 +29,7 @@ def lint_paths(
     stdin_name: str = "<stdin>",
     baseline_file: str | None = None,
     write_baseline: str | None = None,
+    timelines: bool = True,
 ) -> LintReport:
     """Lint files and folders with ``settings``; ``report.notes`` has the run's notes.
 
@@ -45,6 +46,7 @@ def lint_paths(
         only_plans=only_plans,
         jobs=jobs,
         stdin_name=stdin_name,
+        timelines=timelines,
     )
     report, notes = overrides.run(
         report, settings.policy, baseline_file=baseline_file, write_baseline=write_baseline
